@@ -1,0 +1,89 @@
+"""The `trailarr` command: run, web, worker, check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import structlog
+
+from app.config import ConfigError, Settings, load_settings
+from app.embedded_redis import EmbeddedRedisError
+from app.logs import configure_logging
+from app.service import Service, run_worker
+
+log = structlog.get_logger("trailarr")
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _serve(settings: Settings, mode: str) -> int:
+    stop = _stop_event()
+    service = Service(settings, "web" if mode == "web" else "run")
+    try:
+        await service.start()
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        await service.stop()
+    return 0
+
+
+async def _worker(settings: Settings) -> int:
+    await run_worker(settings, _stop_event())
+    return 0
+
+
+async def _check(settings: Settings) -> int:
+    from app.checks import run_checks
+
+    results = await run_checks(settings)
+    for ok, name, detail in results:
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: {detail}")
+    return 0 if all(ok for ok, _, _ in results) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `trailarr` console script."""
+    parser = argparse.ArgumentParser(prog="trailarr", description=__doc__)
+    parser.add_argument("--config", type=Path, help="config.toml (default: $TRAILARR_CONFIG "
+                        "or <data dir>/config.toml)")  # fmt: skip
+    parser.add_argument("--log-level", default="INFO")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="HTTP server, coordinator and one worker (default)")
+    commands.add_parser("web", help="HTTP server and coordinator only")
+    commands.add_parser("worker", help="an arq worker only")
+    commands.add_parser("check", help="validate the configuration and the environment")
+    args = parser.parse_args(argv)
+    command = args.command or "run"
+    configure_logging(args.log_level)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"trailarr: {exc}", file=sys.stderr)
+        return 2
+    jobs: dict[str, Callable[[], Awaitable[int]]] = {
+        "run": lambda: _serve(settings, "run"),
+        "web": lambda: _serve(settings, "web"),
+        "worker": lambda: _worker(settings),
+        "check": lambda: _check(settings),
+    }
+    try:
+        return asyncio.run(jobs[command]())
+    except (ConfigError, EmbeddedRedisError) as exc:
+        print(f"trailarr: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

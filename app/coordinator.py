@@ -1,0 +1,189 @@
+"""The coordinator: records webhooks in batches, queues their jobs, records outcomes.
+
+Webhooks wait on `Intake.submit` until their batch is committed, so a 202 always follows the
+commit; batching turns a thousand commits a second into a few dozen. Outcomes come from workers
+over a Redis stream; a loop re-queues any accepted event whose job Redis no longer holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from redis.exceptions import RedisError, ResponseError
+
+from app.queue import OUTCOME_GROUP, OUTCOME_STREAM, JobQueue
+from app.store import Incoming, Recorded, Store
+
+log = structlog.get_logger("trailarr.coordinator")
+
+MAX_BATCH = 512
+
+
+class Intake:
+    """Group commit for webhooks: one transaction and one Redis round trip per batch."""
+
+    def __init__(self, store: Store, queue: JobQueue) -> None:
+        self.store = store
+        self.queue = queue
+        self._pending: asyncio.Queue[tuple[Incoming, asyncio.Future[Recorded]]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start the writer task."""
+        self._task = asyncio.create_task(self._run(), name="intake")
+
+    async def stop(self) -> None:
+        """Finish what is pending, then stop."""
+        if self._task is None:
+            return
+        while not self._pending.empty():
+            await asyncio.sleep(0.01)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def submit(self, item: Incoming) -> Recorded:
+        """Record one webhook; returns once it is committed (and, Redis willing, queued)."""
+        future: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
+        await self._pending.put((item, future))
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._pending.get()]
+            while len(batch) < MAX_BATCH and not self._pending.empty():
+                batch.append(self._pending.get_nowait())
+            try:
+                recorded = await self.store.record_webhooks([item for item, _ in batch])
+            except Exception as exc:
+                log.exception("recording webhooks failed", count=len(batch))
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            jobs = [r.job for r in recorded if r.job is not None]
+            try:
+                await self.queue.enqueue_many(jobs)
+            except (RedisError, OSError):
+                # Recorded as queued in SQLite: the coordinator's loop queues them later.
+                log.warning("redis unavailable, jobs will be queued later", count=len(jobs))
+            for (_, future), result in zip(batch, recorded, strict=True):
+                if not future.done():
+                    future.set_result(result)
+
+
+class Coordinator:
+    """Consumes job outcomes and keeps every accepted event's job in the queue."""
+
+    def __init__(self, store: Store, queue: JobQueue, requeue_every: float = 2.0) -> None:
+        self.store = store
+        self.queue = queue
+        self.requeue_every = requeue_every
+        self._task: asyncio.Task[None] | None = None
+        self.outcomes_recorded = 0
+        self._progress = asyncio.Condition()
+
+    def start(self) -> None:
+        """Start the loop."""
+        self._task = asyncio.create_task(self._run(), name="coordinator")
+
+    async def stop(self) -> None:
+        """Stop the loop."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_requeue = 0.0
+        while True:
+            try:
+                await self._ensure_group()
+                await self.consume_outcomes(block_ms=int(self.requeue_every * 500))
+                if loop.time() >= next_requeue:
+                    await self.requeue_unfinished()
+                    next_requeue = loop.time() + self.requeue_every
+            except (RedisError, OSError) as exc:
+                log.warning("redis unavailable", error=str(exc))
+                await asyncio.sleep(1)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("coordinator loop failed")
+                await asyncio.sleep(1)
+
+    async def _ensure_group(self) -> None:
+        with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists
+            await self.queue.redis.xgroup_create(OUTCOME_STREAM, OUTCOME_GROUP, id="0", mkstream=True)
+
+    async def consume_outcomes(self, block_ms: int | None = None) -> int:
+        """Record the outcomes waiting in the stream; pending (unacknowledged) ones first."""
+        redis = self.queue.redis
+        count = 0
+        for start in ("0", ">"):
+            response = await redis.xreadgroup(
+                OUTCOME_GROUP, "coordinator", {OUTCOME_STREAM: start}, count=200,
+                block=block_ms if start == ">" else None,
+            )  # fmt: skip
+            for _stream, messages in response or []:
+                for message_id, fields in messages:
+                    await self._record(fields)
+                    await redis.xack(OUTCOME_STREAM, OUTCOME_GROUP, message_id)
+                    await redis.xdel(OUTCOME_STREAM, message_id)
+                    count += 1
+        if count:
+            async with self._progress:
+                self.outcomes_recorded += count
+                self._progress.notify_all()
+        return count
+
+    async def wait_for_outcomes(self, count: int) -> None:
+        """Wait until `count` outcomes have been recorded since start."""
+        async with self._progress:
+            await self._progress.wait_for(lambda: self.outcomes_recorded >= count)
+
+    async def _record(self, fields: dict[bytes, bytes]) -> None:
+        try:
+            outcome: dict[str, Any] = json.loads(fields[b"data"])
+            await self.store.record_outcome(outcome)
+        except (KeyError, ValueError, TypeError):
+            log.error("malformed outcome dropped", fields=repr(fields)[:200])
+            return
+        log.info(
+            "job finished", job_id=outcome.get("job_id"), instance=outcome.get("instance"),
+            media_id=outcome.get("arr_id"), title=outcome.get("title"),
+            outcome=outcome.get("outcome"), reason=outcome.get("reason"),
+        )  # fmt: skip
+
+    async def requeue_unfinished(self) -> list[str]:
+        """Queue again every job that accepted events wait for but Redis does not hold."""
+        await self.store.drop_orphan_events()
+        jobs = await self.store.unfinished_jobs()
+        if not jobs:
+            return []
+        held = await self.queue.existing_jobs([job.job_id for job in jobs])
+        missing = [job for job in jobs if job.job_id not in held]
+        if not missing:
+            return []
+        # A job that just finished has put its outcome in the stream before arq dropped it:
+        # record those first so a finished job is not run again.
+        if await self.consume_outcomes():
+            jobs = await self.store.unfinished_jobs()
+            missing = [job for job in jobs if job.job_id not in held]
+        added = await self.queue.enqueue_many(missing)
+        if added:
+            log.info("re-queued jobs", count=len(added))
+        return sorted(added)
+
+
+async def record_and_queue(intake: Intake, items: Sequence[Incoming]) -> list[Recorded]:
+    """Submit several webhooks at once (used by tests and reconciliation)."""
+    return list(await asyncio.gather(*(intake.submit(item) for item in items)))

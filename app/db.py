@@ -1,0 +1,67 @@
+"""SQLite: opening the database and applying `migrations/*.sql`, each in one transaction."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import aiosqlite
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+async def open_database(path: Path) -> aiosqlite.Connection:
+    """Open (creating if needed) the database in WAL mode and bring its schema up to date."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        await conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: a webhook answered 202 must survive power loss, not only a crash.
+        await conn.execute("PRAGMA synchronous=FULL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        await migrate(conn)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
+    """The numbered `NNN_name.sql` files, in order."""
+    found = []
+    for file in directory.glob("*.sql"):
+        match = re.match(r"(\d+)_", file.name)
+        if match:
+            found.append((int(match.group(1)), file))
+    return sorted(found)
+
+
+async def migrate(conn: aiosqlite.Connection, directory: Path = MIGRATIONS_DIR) -> list[int]:
+    """Apply the migrations not yet applied; return their versions."""
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations"
+        " (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
+    )
+    async with conn.execute("SELECT version FROM schema_migrations") as cursor:
+        done = {row[0] for row in await cursor.fetchall()}
+    applied = []
+    for version, file in migration_files(directory):
+        if version in done:
+            continue
+        statements = [s for s in file.read_text(encoding="utf-8").split(";\n") if s.strip()]
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                (version, time.time()),
+            )
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+        await conn.execute("COMMIT")
+        applied.append(version)
+    return applied

@@ -1,0 +1,27 @@
+"""The typed state an aiohttp application carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from app.config import Settings
+from app.coordinator import Coordinator, Intake
+from app.queue import JobQueue
+from app.store import Store
+
+
+@dataclass
+class Runtime:
+    """Everything a request handler may need, opened and closed by the service."""
+
+    settings: Settings
+    api_key: str
+    store: Store
+    queue: JobQueue
+    intake: Intake
+    coordinator: Coordinator
+
+
+RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)

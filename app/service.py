@@ -1,0 +1,142 @@
+"""Opening and closing everything a `run` or `web` process holds, in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Literal
+
+import aiosqlite
+import structlog
+from aiohttp import web
+from arq.connections import ArqRedis
+from arq.worker import Worker
+
+from app.auth import resolve_api_key
+from app.config import ConfigError, Settings
+from app.coordinator import Coordinator, Intake
+from app.db import open_database
+from app.embedded_redis import EmbeddedRedis
+from app.queue import JobQueue, connect
+from app.runtime import Runtime
+from app.store import Store
+from app.web import create_app
+from workers.jobs import build_worker
+
+log = structlog.get_logger("trailarr.service")
+
+
+class Service:
+    """`trailarr run` (web + coordinator + one worker) or `trailarr web` (web + coordinator)."""
+
+    def __init__(self, settings: Settings, mode: Literal["run", "web"] = "run") -> None:
+        self.settings = settings
+        self.mode = mode
+        self.embedded: EmbeddedRedis | None = None
+        self.redis_url = settings.redis.url.get_secret_value()
+        self.conn: aiosqlite.Connection | None = None
+        self.redis: ArqRedis | None = None
+        self.runtime: Runtime | None = None
+        self.runner: web.AppRunner | None = None
+        self.worker: Worker | None = None
+        self.worker_task: asyncio.Task[None] | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        """Open Redis, SQLite, the coordinator, the HTTP server and (for `run`) a worker."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
+        settings = self.settings
+        if not self.redis_url:
+            if self.mode == "web":
+                raise ConfigError(
+                    "redis.url: `trailarr web` needs a Redis that its workers share; set"
+                    " [redis] url or TRAILARR_REDIS__URL (or use `trailarr run`)"
+                )
+            self.embedded = EmbeddedRedis(settings.data_dir)
+            self.redis_url = await self.embedded.start()
+            log.info("embedded redis-server started", socket=str(self.embedded.socket))
+        self.conn = await open_database(settings.database_path)
+        store = Store(self.conn)
+        await store.start()
+        self.redis = await connect(self.redis_url)
+        queue = JobQueue(self.redis)
+        api_key, key_file = resolve_api_key(settings)
+        self.runtime = Runtime(
+            settings, api_key, store, queue, Intake(store, queue), Coordinator(store, queue)
+        )
+        self.runtime.intake.start()
+        self.runtime.coordinator.start()
+        self.runner = web.AppRunner(create_app(self.runtime), access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, settings.server.host, settings.server.port)
+        await site.start()
+        self.port = _bound_port(self.runner, settings.server.port)
+        if self.mode == "run":
+            self.worker = build_worker(settings, self.redis_url, handle_signals=False)
+            self.worker_task = asyncio.create_task(self.worker.async_run(), name="worker")
+        log.info(
+            "trailarr started", mode=self.mode, host=settings.server.host, port=self.port,
+            data_dir=str(settings.data_dir.resolve()),
+            api_key_file=str(key_file) if key_file else "(from configuration)",
+            instances=[instance.name for instance in settings.arr],
+        )  # fmt: skip
+
+    async def stop(self) -> None:
+        """Stop accepting, finish recording, stop the worker, close everything; idempotent."""
+        if self.runner is not None:
+            await self.runner.shutdown()
+        if self.runtime is not None:
+            await self.runtime.intake.stop()
+        if self.worker is not None:
+            await self.worker.close()
+            self.worker = None
+        if self.worker_task is not None:
+            self.worker_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.worker_task
+            self.worker_task = None
+        if self.runtime is not None:
+            await self.runtime.coordinator.stop()
+            self.runtime = None
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+        if self.redis is not None:
+            await self.redis.aclose()
+            self.redis = None
+        if self.conn is not None:
+            await self.conn.close()
+            self.conn = None
+        if self.embedded is not None:
+            await self.embedded.stop()
+            self.embedded = None
+
+
+def _bound_port(runner: web.AppRunner, configured: int) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return configured
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+    """`trailarr worker`: an arq worker against the configured Redis until `stop` is set."""
+    url = settings.redis.url.get_secret_value()
+    if not url:
+        raise ConfigError("redis.url: `trailarr worker` needs the Redis that `trailarr web` uses")
+    worker = build_worker(settings, url, handle_signals=False)
+    task = asyncio.create_task(worker.async_run())
+    waiter = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    await worker.close()
+    waiter.cancel()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+

@@ -1,0 +1,249 @@
+"""The coordinator's SQLite writer: events, media and job outcomes. Workers never come here."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from app.queue import JobRequest, ensure_job_id
+from webhooks.events import Action, ParsedEvent
+
+QUEUEING_ACTIONS = frozenset({Action.ENSURE, Action.RENAME})
+# Outcomes after which the sweep leaves the media alone until its backoff ends.
+BACKOFF_DAYS = (1, 2, 4, 7)
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A parsed webhook for an instance, waiting to be recorded."""
+
+    instance: str
+    event: ParsedEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What recording an incoming webhook produced."""
+
+    event_id: int
+    job: JobRequest | None
+
+
+_UPSERT_MEDIA = """
+INSERT INTO media (instance, kind, arr_id, title, year, folder, tmdb_id, state, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)
+ON CONFLICT (instance, arr_id) DO UPDATE SET
+    title = excluded.title, year = excluded.year, folder = excluded.folder,
+    tmdb_id = CASE WHEN excluded.tmdb_id > 0 THEN excluded.tmdb_id ELSE media.tmdb_id END,
+    state = 'queued', reason = '', updated_at = excluded.updated_at
+"""
+
+_INSERT_EVENT = """
+INSERT INTO events (id, received_at, instance, event_type, action, arr_id, summary, job_id, state)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+class Store:
+    """All reads and writes of the database, from the one process that owns it."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self._next_event_id = 0
+
+    async def start(self) -> None:
+        """Load what the single writer keeps in memory."""
+        async with self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM events") as cursor:
+            row = await cursor.fetchone()
+        self._next_event_id = int(row[0]) + 1 if row else 1
+
+    async def record_webhooks(self, batch: Sequence[Incoming]) -> list[Recorded]:
+        """Record a batch of webhooks in one transaction; return each one's event id and job."""
+        now = time.time()
+        media_rows: list[tuple[Any, ...]] = []
+        event_rows: list[tuple[Any, ...]] = []
+        forget: list[tuple[str, int]] = []
+        pending: list[tuple[int, str, int, str] | None] = []
+        for item in batch:
+            event, media = item.event, item.event.media
+            event_id = self._next_event_id
+            self._next_event_id += 1
+            job_id = None
+            state = "recorded"
+            if media is not None and event.action in QUEUEING_ACTIONS:
+                job_id = ensure_job_id(item.instance, media.arr_id)
+                state = "queued"
+                media_rows.append((
+                    item.instance, media.kind, media.arr_id, media.title, media.year,
+                    media.folder, media.tmdb_id, now,
+                ))  # fmt: skip
+                pending.append((event_id, item.instance, media.arr_id, media.kind))
+            else:
+                pending.append(None)
+                if media is not None and event.action is Action.FORGET:
+                    forget.append((item.instance, media.arr_id))
+            event_rows.append((
+                event_id, now, item.instance, event.event_type, event.action.value,
+                media.arr_id if media else None, event.summary, job_id, state,
+            ))  # fmt: skip
+        await self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            if media_rows:
+                await self.conn.executemany(_UPSERT_MEDIA, media_rows)
+            if forget:
+                await self.conn.executemany(
+                    "DELETE FROM media WHERE instance = ? AND arr_id = ?", forget
+                )
+            await self.conn.executemany(_INSERT_EVENT, event_rows)
+            extras = await self._job_extras([(p[1], p[2]) for p in pending if p])
+        except BaseException:
+            self._next_event_id -= len(batch)
+            await self.conn.execute("ROLLBACK")
+            raise
+        await self.conn.execute("COMMIT")
+        results = []
+        for row, entry in zip(event_rows, pending, strict=True):
+            if entry is None:
+                results.append(Recorded(row[0], None))
+                continue
+            event_id, instance, arr_id, kind = entry
+            kwargs = {"instance": instance, "arr_id": arr_id, "kind": kind}
+            kwargs.update(extras.get((instance, arr_id), {}))
+            job = JobRequest(ensure_job_id(instance, arr_id), kwargs, event_id)
+            results.append(Recorded(event_id, job))
+        return results
+
+    async def _job_extras(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Any]:
+        """What a job must know that only the database holds: our trailer, a pinned URL."""
+        extras: dict[tuple[str, int], Any] = {}
+        by_instance: dict[str, list[int]] = {}
+        for instance, arr_id in keys:
+            by_instance.setdefault(instance, []).append(arr_id)
+        for instance, ids in by_instance.items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                query = (
+                    "SELECT arr_id, trailer_path, trailer_ours, pinned_url FROM media"
+                    f" WHERE instance = ? AND arr_id IN ({marks})"
+                    " AND (trailer_ours = 1 OR pinned_url != '')"
+                )
+                async with self.conn.execute(query, (instance, *chunk)) as cursor:
+                    async for arr_id, path, ours, pinned in cursor:
+                        extras[(instance, arr_id)] = {
+                            "our_trailer": path if ours else "",
+                            "pinned_url": pinned,
+                        }
+        return extras
+
+    async def unfinished_jobs(self) -> list[JobRequest]:
+        """Jobs that accepted events still wait for, newest event per job."""
+        query = """
+            SELECT e.job_id, MAX(e.id), e.instance, e.arr_id, m.kind
+            FROM events e JOIN media m ON m.instance = e.instance AND m.arr_id = e.arr_id
+            WHERE e.state = 'queued' GROUP BY e.job_id
+        """
+        async with self.conn.execute(query) as cursor:
+            rows = list(await cursor.fetchall())
+        extras = await self._job_extras([(row[2], row[3]) for row in rows])
+        jobs = []
+        for job_id, event_id, instance, arr_id, kind in rows:
+            kwargs = {"instance": instance, "arr_id": arr_id, "kind": kind}
+            kwargs.update(extras.get((instance, arr_id), {}))
+            jobs.append(JobRequest(job_id, kwargs, event_id))
+        return jobs
+
+    async def drop_orphan_events(self) -> None:
+        """Queued events whose media was forgotten have nothing left to do."""
+        await self.conn.execute(
+            "UPDATE events SET state = 'done' WHERE state = 'queued' AND NOT EXISTS"
+            " (SELECT 1 FROM media m WHERE m.instance = events.instance"
+            " AND m.arr_id = events.arr_id)"
+        )
+
+    async def record_outcome(self, outcome: dict[str, Any]) -> None:
+        """Record a finished job run reported by a worker."""
+        instance, arr_id = str(outcome["instance"]), int(outcome["arr_id"])
+        state = str(outcome["outcome"])
+        now = time.time()
+        await self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            await self.conn.execute(
+                "INSERT INTO job_runs (job_id, instance, arr_id, started_at, finished_at, outcome,"
+                " reason, trailer_path, candidates, bytes, seconds)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    outcome["job_id"], instance, arr_id, outcome.get("started_at", now),
+                    outcome.get("finished_at", now), state, outcome.get("reason", ""),
+                    outcome.get("trailer_path", ""), json.dumps(outcome.get("candidates", [])),
+                    int(outcome.get("bytes", 0)), float(outcome.get("seconds", 0.0)),
+                ),
+            )  # fmt: skip
+            await self._apply_outcome(instance, arr_id, state, outcome, now)
+            await self.conn.execute(
+                "UPDATE events SET state = 'done' WHERE job_id = ? AND state = 'queued'"
+                " AND id <= ?",
+                (outcome["job_id"], int(outcome.get("covers_event", 0))),
+            )
+        except BaseException:
+            await self.conn.execute("ROLLBACK")
+            raise
+        await self.conn.execute("COMMIT")
+
+    async def _apply_outcome(
+        self, instance: str, arr_id: int, state: str, outcome: dict[str, Any], now: float
+    ) -> None:
+        if state == "gone":
+            await self.conn.execute(
+                "DELETE FROM media WHERE instance = ? AND arr_id = ?", (instance, arr_id)
+            )
+            return
+        reason = str(outcome.get("reason", ""))
+        path = str(outcome.get("trailer_path", ""))
+        if state in ("downloaded", "present"):
+            await self.conn.execute(
+                "UPDATE media SET state = ?, reason = ?, trailer_path = ?, trailer_ours = ?,"
+                " failures = 0, retry_after = 0, updated_at = ? WHERE instance = ? AND arr_id = ?",
+                (state, reason, path, int(bool(outcome.get("ours"))), now, instance, arr_id),
+            )
+        elif state in ("no_trailer", "failed", "refused"):
+            async with self.conn.execute(
+                "SELECT failures FROM media WHERE instance = ? AND arr_id = ?", (instance, arr_id)
+            ) as cursor:
+                row = await cursor.fetchone()
+            failures = (int(row[0]) if row else 0) + 1
+            days = BACKOFF_DAYS[min(failures, len(BACKOFF_DAYS)) - 1]
+            await self.conn.execute(
+                "UPDATE media SET state = ?, reason = ?, failures = ?, retry_after = ?,"
+                " updated_at = ? WHERE instance = ? AND arr_id = ?",
+                (state, reason, failures, now + days * 86400, now, instance, arr_id),
+            )
+        else:
+            await self.conn.execute(
+                "UPDATE media SET state = ?, reason = ?, updated_at = ?"
+                " WHERE instance = ? AND arr_id = ?",
+                (state, reason, now, instance, arr_id),
+            )
+
+    async def media_row(self, instance: str, arr_id: int) -> dict[str, Any] | None:
+        """One media row as a dict, or None."""
+        self.conn.row_factory = aiosqlite.Row
+        try:
+            async with self.conn.execute(
+                "SELECT * FROM media WHERE instance = ? AND arr_id = ?", (instance, arr_id)
+            ) as cursor:
+                row = await cursor.fetchone()
+        finally:
+            self.conn.row_factory = None
+        return dict(row) if row else None
+
+    async def fetch_all(self, query: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Run a read query; rows as dicts."""
+        async with self.conn.execute(query, params) as cursor:
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in await cursor.fetchall()]

@@ -1,0 +1,47 @@
+"""`POST`/`PUT /webhook/{instance}`: check, parse, record durably, queue, answer fast."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from app.auth import is_authorized
+from app.runtime import RUNTIME
+from app.store import Incoming
+from webhooks.events import Action, PayloadError, parse_webhook
+
+MAX_BODY = 1024 * 1024
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def receive_webhook(request: web.Request) -> web.Response:
+    """Answer as PRODUCT.md §3 says; a 202 only once the event is committed to SQLite."""
+    runtime = request.app[RUNTIME]
+    name = request.match_info["instance"]
+    instance = runtime.settings.instance(name)
+    if instance is None:
+        return _error(404, f"unknown instance {name!r}")
+    if not is_authorized(request, runtime.api_key):
+        return _error(401, "missing or wrong API key")
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return _error(413, f"body over {MAX_BODY} bytes")
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return _error(413, f"body over {MAX_BODY} bytes")
+    try:
+        event = parse_webhook(body, instance.kind)
+    except PayloadError as exc:
+        return _error(400, str(exc))
+    if event.action is Action.TEST:
+        return web.json_response({"status": "ok", "message": "Trailarr received the test"})
+    recorded = await runtime.intake.submit(Incoming(name, event))
+    if recorded.job is None:
+        status = "ignored" if event.action is Action.IGNORE else "recorded"
+        return web.json_response({"status": status, "event_id": recorded.event_id})
+    return web.json_response(
+        {"status": "queued", "event_id": recorded.event_id, "job_id": recorded.job.job_id},
+        status=202,
+    )

@@ -1,0 +1,194 @@
+"""Download with yt-dlp into a temporary name, verify with ffprobe, and place atomically."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.config import TrailerSettings, YoutubeSettings
+from app.errors import DownloadTransient, PermanentError, VerificationFailed
+from workers.paths import TEMP_PREFIX
+
+_THROTTLE_SIGNS = (
+    "http error 429",
+    "too many requests",
+    "not a bot",
+    "rate-limit",
+    "rate limit",
+    "confirm you're not",
+    "confirm you’re not",
+)
+_NETWORK_SIGNS = (
+    "timed out",
+    "connection refused",
+    "connection reset",
+    "temporary failure in name resolution",
+    "network is unreachable",
+    "http error 5",
+    "remote end closed",
+    "incompleteread",
+)
+
+
+class CandidateFailed(PermanentError):
+    """This candidate cannot be downloaded (gone, private, unsupported); try the next one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A verified trailer in its final place."""
+
+    path: Path
+    size: int
+    seconds: float
+    duration: float
+
+
+def _ydl_options(
+    outtmpl: str, trailers: TrailerSettings, youtube: YoutubeSettings
+) -> dict[str, Any]:
+    height = trailers.max_height
+    options: dict[str, Any] = {
+        "outtmpl": outtmpl,
+        "format": f"bv*[height<=?{height}]+ba/b[height<=?{height}]/bv*+ba/b",
+        "merge_output_format": trailers.container,
+        "postprocessors": [{"key": "FFmpegVideoRemuxer", "preferedformat": trailers.container}],
+        "noplaylist": True,
+        "quiet": True,
+        "no_warnings": True,
+        "noprogress": True,
+        "socket_timeout": 30,
+        "retries": 3,
+        "fragment_retries": 3,
+        "overwrites": True,
+        "continuedl": False,
+        "cachedir": False,
+        "logger": _QuietLogger(),
+    }
+    if youtube.cookies_file:
+        options["cookiefile"] = youtube.cookies_file
+    return options
+
+
+class _QuietLogger:
+    """Keeps yt-dlp's chatter out of our output; errors come back as exceptions."""
+
+    def debug(self, msg: str) -> None:
+        """Drop."""
+
+    def info(self, msg: str) -> None:
+        """Drop."""
+
+    def warning(self, msg: str) -> None:
+        """Drop."""
+
+    def error(self, msg: str) -> None:
+        """Drop."""
+
+
+def _run_ytdlp(url: str, options: dict[str, Any]) -> None:
+    import yt_dlp  # imported lazily: it is large and only workers need it
+
+    with yt_dlp.YoutubeDL(options) as ydl:
+        ydl.download([url])
+
+
+def classify_download_error(message: str) -> Exception:
+    """Turn a yt-dlp error message into transient, throttled or candidate-permanent."""
+    text = message.lower()
+    if any(sign in text for sign in _THROTTLE_SIGNS):
+        return DownloadTransient(message, throttled=True)
+    if any(sign in text for sign in _NETWORK_SIGNS):
+        return DownloadTransient(message)
+    return CandidateFailed(message)
+
+
+async def probe(path: Path) -> tuple[bool, float]:
+    """ffprobe: (has a video stream, duration in seconds)."""
+    process = await asyncio.create_subprocess_exec(
+        "ffprobe", "-v", "error", "-show_entries", "stream=codec_type:format=duration",
+        "-of", "json", str(path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        return False, 0.0
+    try:
+        info = json.loads(out)
+        has_video = any(s.get("codec_type") == "video" for s in info.get("streams", []))
+        duration = float(info.get("format", {}).get("duration") or 0.0)
+    except (ValueError, AttributeError):
+        return False, 0.0
+    return has_video, duration
+
+
+async def verify(path: Path, trailers: TrailerSettings) -> float:
+    """Raise VerificationFailed unless `path` has a video stream and a duration within bounds."""
+    has_video, duration = await probe(path)
+    if not has_video:
+        raise VerificationFailed("the download has no video stream")
+    if duration < trailers.min_duration:
+        raise VerificationFailed(
+            f"the download lasts {duration:.1f} s, under the {trailers.min_duration:g} s minimum"
+        )
+    if duration > trailers.max_duration:
+        raise VerificationFailed(
+            f"the download lasts {duration:.0f} s, over the {trailers.max_duration:g} s maximum"
+        )
+    return duration
+
+
+def place(temp: Path, final: Path) -> None:
+    """Move `temp` to `final` atomically, never replacing a file that is already there."""
+    try:
+        os.link(temp, final)
+    except FileExistsError:
+        raise
+    except OSError:
+        # File systems without hard links (some SMB/FUSE mounts): check, then rename.
+        if final.exists():
+            raise FileExistsError(str(final)) from None
+        os.rename(temp, final)
+        return
+    temp.unlink()
+
+
+async def download_trailer(
+    url: str, final: Path, trailers: TrailerSettings, youtube: YoutubeSettings
+) -> Placed:
+    """Download `url` into `final`'s folder under a hidden temporary name, verify, then place it.
+
+    On any failure no file of this attempt is left behind.
+    """
+    final.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(6)
+    prefix = f"{TEMP_PREFIX}{token}"
+    outtmpl = str(final.parent / f"{prefix}.%(ext)s")
+    started = time.monotonic()
+    try:
+        try:
+            await asyncio.to_thread(_run_ytdlp, url, _ydl_options(outtmpl, trailers, youtube))
+        except Exception as exc:  # yt-dlp raises DownloadError and friends
+            raise classify_download_error(str(exc)) from exc
+        produced = [
+            p for p in final.parent.glob(f"{prefix}.*")
+            if not p.name.endswith((".part", ".ytdl", ".temp"))
+        ]  # fmt: skip
+        if not produced:
+            raise CandidateFailed("yt-dlp finished without writing a file")
+        temp = max(produced, key=lambda p: p.stat().st_size)
+        duration = await verify(temp, trailers)
+        size = temp.stat().st_size
+        place(temp, final)
+        return Placed(final, size, time.monotonic() - started, duration)
+    finally:
+        for leftover in final.parent.glob(f"{prefix}*"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()

@@ -1,0 +1,107 @@
+"""Fresh metadata: the Radarr/Sonarr v3 API and TMDB videos, with errors sorted for retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from app.config import ArrInstance, TmdbSettings
+from app.errors import ArrUnavailable, MediaGone, PermanentError, TmdbUnavailable
+
+DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
+
+
+class ArrRejected(PermanentError):
+    """The Arr refused our API key (401/403): a configuration problem, not a media one."""
+
+
+class ArrClient:
+    """A Radarr or Sonarr instance's v3 API."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        instance: ArrInstance,
+        timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.session = session
+        self.instance = instance
+        self.timeout = timeout
+
+    async def get(self, path: str, params: dict[str, str] | None = None) -> Any:
+        """GET `/api/v3/<path>` as JSON; 404 → MediaGone, 5xx/429/network → ArrUnavailable."""
+        url = f"{self.instance.url}/api/v3/{path}"
+        headers = {
+            "X-Api-Key": self.instance.api_key.get_secret_value(),
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip",
+        }
+        name = self.instance.name
+        try:
+            async with self.session.get(
+                url, params=params, headers=headers, timeout=self.timeout
+            ) as response:
+                if response.status == 404:
+                    raise MediaGone(f"{name}: {path} not found")
+                if response.status in (401, 403):
+                    raise ArrRejected(f"{name} refused the API key (HTTP {response.status})")
+                if response.status == 429 or response.status >= 500:
+                    raise ArrUnavailable(f"{name} answered HTTP {response.status} for {path}")
+                if response.status != 200:
+                    raise ArrUnavailable(f"{name} answered HTTP {response.status} for {path}")
+                return await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise ArrUnavailable(f"{name} unreachable: {type(exc).__name__} {exc}") from exc
+        except ValueError as exc:
+            raise ArrUnavailable(f"{name} sent a body that is not JSON") from exc
+
+    async def media(self, kind: str, arr_id: int) -> dict[str, Any]:
+        """One movie or series resource."""
+        data = await self.get(f"{'movie' if kind == 'movie' else 'series'}/{arr_id}")
+        if not isinstance(data, dict):
+            raise ArrUnavailable(f"{self.instance.name} sent an unexpected body for {arr_id}")
+        return data
+
+    async def root_folders(self) -> list[str]:
+        """The library root folders, as the Arr sees them."""
+        data = await self.get("rootfolder")
+        return [str(item["path"]) for item in data if isinstance(item, dict) and "path" in item]
+
+
+class TmdbClient:
+    """TMDB v3 videos for a movie or a series."""
+
+    def __init__(self, session: aiohttp.ClientSession, settings: TmdbSettings) -> None:
+        self.session = session
+        self.settings = settings
+
+    @property
+    def enabled(self) -> bool:
+        """Whether a key is configured."""
+        return bool(self.settings.api_key.get_secret_value())
+
+    async def videos(self, kind: str, tmdb_id: int, languages: list[str]) -> dict[str, Any]:
+        """`GET /movie|tv/{id}/videos` with every wanted language; unknown id → no videos."""
+        key = self.settings.api_key.get_secret_value()
+        params = {"include_video_language": ",".join([*languages, "null"])}
+        headers = {"Accept": "application/json"}
+        if len(key) > 40:  # a v4 read access token (a JWT) rather than a v3 key
+            headers["Authorization"] = f"Bearer {key}"
+        else:
+            params["api_key"] = key
+        url = f"{self.settings.url.rstrip('/')}/{'movie' if kind == 'movie' else 'tv'}/{tmdb_id}/videos"
+        try:
+            async with self.session.get(
+                url, params=params, headers=headers, timeout=DEFAULT_TIMEOUT
+            ) as response:
+                if response.status == 404:
+                    return {"id": tmdb_id, "results": []}
+                if response.status != 200:
+                    raise TmdbUnavailable(f"TMDB answered HTTP {response.status}")
+                data = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TmdbUnavailable(f"TMDB unreachable: {type(exc).__name__} {exc}") from exc
+        except ValueError as exc:
+            raise TmdbUnavailable("TMDB sent a body that is not JSON") from exc
+        return data if isinstance(data, dict) else {"results": []}
