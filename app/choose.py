@@ -90,6 +90,7 @@ class Decision:
         return tuple(s for s in self.ranked if s.accepted)
 
 
+# fmt: off
 _LANGUAGE_CODES = {
     "english": "en", "french": "fr", "spanish": "es", "spanish (latino)": "es", "german": "de",
     "italian": "it", "danish": "da", "dutch": "nl", "flemish": "nl", "japanese": "ja",
@@ -112,6 +113,7 @@ _LANGUAGE_MARKERS = {n: c for n, c in _LANGUAGE_CODES.items() if " " not in n} |
     "castellano": "es", "latino": "es", "doblado": "es", "italiano": "it", "dublado": "pt",
     "nederlands": "nl", "polski": "pl", "turkce": "tr",
 }
+# fmt: on
 
 
 def language_code(name: str) -> str:
@@ -139,14 +141,19 @@ def tmdb_candidates(payload: Mapping[str, Any], url_template: str) -> list[Candi
             continue
         size = video.get("size")
         official = video.get("official")
-        out.append(Candidate(
-            url=url, source="tmdb", key=key,
-            name=_text(video.get("name")), type=_text(video.get("type")),
-            language=_text(video.get("iso_639_1")).casefold(),
-            official=official if isinstance(official, bool) else None,
-            size=size if isinstance(size, int) and not isinstance(size, bool) else 0,
-            published_at=_text(video.get("published_at")),
-        ))
+        out.append(
+            Candidate(
+                url=url,
+                source="tmdb",
+                key=key,
+                name=_text(video.get("name")),
+                type=_text(video.get("type")),
+                language=_text(video.get("iso_639_1")).casefold(),
+                official=official if isinstance(official, bool) else None,
+                size=size if isinstance(size, int) and not isinstance(size, bool) else 0,
+                published_at=_text(video.get("published_at")),
+            )
+        )
     return out
 
 
@@ -165,8 +172,9 @@ def choose_trailer(candidates: Sequence[Candidate], prefs: ChoicePrefs) -> Decis
     """Score every candidate for ``prefs``; the chosen one is the best accepted candidate."""
     title = _title_words(prefs.title)
     verdicts = [_judge(c, prefs, title) for c in candidates]
-    order = sorted(range(len(verdicts)),
-                   key=lambda i: (not verdicts[i].accepted, -verdicts[i].score))
+    order = sorted(
+        range(len(verdicts)), key=lambda i: (not verdicts[i].accepted, -verdicts[i].score)
+    )
     seen: dict[str, Source] = {}
     accepted: list[Scored] = []
     rejected: list[Scored] = []
@@ -187,8 +195,10 @@ def choose_trailer(candidates: Sequence[Candidate], prefs: ChoicePrefs) -> Decis
 
 _TIERS: dict[str, float] = {"pinned": 4e6, "radarr": 3e6, "tmdb": 2e6, "search": 1e6}
 _SOURCE_NAMES: dict[str, str] = {
-    "pinned": "your pinned URL", "radarr": "Radarr's trailer",
-    "tmdb": "a TMDB video", "search": "a search result",
+    "pinned": "your pinned URL",
+    "radarr": "Radarr's trailer",
+    "tmdb": "a TMDB video",
+    "search": "a search result",
 }
 _YOUTUBE_ID = re.compile(
     r"(?:youtube\.com/(?:watch\?(?:[^#]*&)?v=|shorts/|embed/|live/)|youtu\.be/)([\w-]{11})"
@@ -268,10 +278,13 @@ def _judge_tmdb(c: Candidate, prefs: ChoicePrefs) -> _Verdict:
     language = _language(c.language, prefs, 5_000)
     official = {True: "official", False: "unofficial", None: ""}[c.official]
     score = (
-        _TIERS["tmdb"] + (0 if language.dub else 400_000)
+        _TIERS["tmdb"]
+        + (0 if language.dub else 400_000)
         + (200_000 if kind == "trailer" else 100_000)
-        + language.points + {True: 600, None: 300, False: 0}[c.official]
-        + min(max(c.size, 0), 2160) / 10 + _day(c.published_at) / 1e6
+        + language.points
+        + {True: 600, None: 300, False: 0}[c.official]
+        + min(max(c.size, 0), 2160) / 10
+        + _day(c.published_at) / 1e6
     )
     words = [w for w in (official, language.name, kind) if w]
     published = f"published {c.published_at[:10]}" if c.published_at else ""
@@ -298,6 +311,7 @@ _TOKEN = re.compile(
 )
 _LETTERS = str.maketrans({"æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
 _STOP = frozenset({"the", "a", "an", "and", "of"})
+# fmt: off
 _TRAILER_WORDS = frozenset({
     "trailer", "trailers", "teaser", "teasers", "promo", "bande", "annonce",
 })
@@ -314,7 +328,7 @@ _FILLER = frozenset({
     "red", "band", "extended", "anniversary", "edition", "rerelease", "re", "release", "version",
     "subtitled", "subtitles", "sub", "dubbed", "tbt",
 }) | _STOP
-_SEASON_WORDS = frozenset({
+_SERIES_FILLER = frozenset({
     "season", "seasons", "series", "miniseries", "limited", "complete", "saison", "staffel",
     "temporada", "part", "volume", "vol", "chapter", "book",
 })
@@ -346,6 +360,7 @@ _STUDIO_WORDS = frozenset({
 })
 _SEASONS = frozenset({"season", "series", "saison", "staffel", "temporada"})
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# fmt: on
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,7 +448,7 @@ def _is_filler(word: str, kind: str) -> bool:
     if re.fullmatch(r"\d{3,4}p|[48]k|\d+(?:st|nd|rd|th)", word):
         return True
     return kind == "series" and (
-        word in _SEASON_WORDS or _number(word) is not None or bool(re.fullmatch(r"s\d{1,2}", word))
+        word in _SERIES_FILLER or _number(word) is not None or bool(re.fullmatch(r"s\d{1,2}", word))
     )
 
 
@@ -490,9 +505,13 @@ def _judge_search(c: Candidate, prefs: ChoicePrefs, title: list[str]) -> _Verdic
     kind = "teaser" if trailer_word in _TEASER_WORDS else "trailer" if trailer_word else "video"
     first_season = season is None or season <= 1
     score = (
-        tier + (0 if language.dub else 400_000)
-        + {"trailer": 200_000, "teaser": 100_000}.get(kind, 0) + (50_000 if first_season else 0)
-        + language.points + (5_000 if prefs.year and years else 0) + (2_000 if official else 0)
+        tier
+        + (0 if language.dub else 400_000)
+        + {"trailer": 200_000, "teaser": 100_000}.get(kind, 0)
+        + (50_000 if first_season else 0)
+        + language.points
+        + (5_000 if prefs.year and years else 0)
+        + (2_000 if official else 0)
     )
     words_out = [w for w in ("official" if official else "", language.name, kind) if w]
     details = [_clock(c.duration) if c.duration is not None else "", c.channel]

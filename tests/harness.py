@@ -73,7 +73,8 @@ class Stack:
     """Trailarr in `run` mode with one Radarr and one Sonarr; media folders live under tmp_path."""
 
     def __init__(
-        self, tmp_path: Path, redis_url: str, clip: Path, **trailers: Any
+        self, tmp_path: Path, redis_url: str, clip: Path, *, mode: str = "run",
+        tmdb_key: str = "tmdb-key", **trailers: Any,
     ) -> None:
         self.tmp = tmp_path
         self.redis_url = redis_url
@@ -88,7 +89,8 @@ class Stack:
         self.service: Service | None = None
         self.http: aiohttp.ClientSession | None = None
         self.base = ""
-        self.tmdb_key = ""
+        self.mode = mode
+        self.tmdb_key = tmdb_key
 
     def settings(self) -> Settings:
         """The configuration the service runs with."""
@@ -113,7 +115,7 @@ class Stack:
         self.tv_root.mkdir(parents=True)
         for server in (self.radarr, self.sonarr, self.tmdb, self.videos):
             await server.start()
-        self.service = Service(self.settings(), "run")
+        self.service = Service(self.settings(), "web" if self.mode == "web" else "run")
         await self.service.start()
         self.base = f"http://127.0.0.1:{self.service.port}"
         self.http = aiohttp.ClientSession()

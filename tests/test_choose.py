@@ -17,16 +17,33 @@ from app.choose import (
 YOUTUBE = "https://www.youtube.com/watch?v={key}"
 
 
-def _video(lang: str, name: str, key: str, site: str, size: int, type_: str, official: bool,
-           published: str, id_: str) -> dict[str, Any]:
+def _video(
+    lang: str,
+    name: str,
+    key: str,
+    site: str,
+    size: int,
+    type_: str,
+    official: bool,
+    published: str,
+    id_: str,
+) -> dict[str, Any]:
     return {
-        "iso_639_1": lang, "iso_3166_1": lang.upper() if lang != "en" else "US", "name": name,
-        "key": key, "site": site, "size": size, "type": type_, "official": official,
-        "published_at": published, "id": id_,
+        "iso_639_1": lang,
+        "iso_3166_1": lang.upper() if lang != "en" else "US",
+        "name": name,
+        "key": key,
+        "site": site,
+        "size": size,
+        "type": type_,
+        "official": official,
+        "published_at": published,
+        "id": id_,
     }
 
 
 # Same content as /work/shared/fixtures/tmdb/movie_videos.json (GET /3/movie/550/videos).
+# fmt: off
 TMDB_FIGHT_CLUB: dict[str, Any] = {"id": 550, "results": [
     _video("en", "Fight Club | 20th Anniversary Featurette", "qLz1fJm3w8E", "YouTube", 1080,
            "Featurette", True, "2019-10-15T16:00:02.000Z", "5da5e3a2a3e4ba0016c2e1f7"),
@@ -49,6 +66,7 @@ TMDB_FIGHT_CLUB: dict[str, Any] = {"id": 550, "results": [
     _video("de", "Fight Club - Trailer (Deutsch) HD", "u7H2pQkT9sA", "YouTube", 1080, "Trailer",
            False, "2013-04-09T10:44:12.000Z", "5b0c4f96c3a3682be2004c7e"),
 ]}
+# fmt: on
 FIGHT_CLUB = ChoicePrefs("Fight Club", 1999, "movie", languages=("en",), original_language="en")
 
 
@@ -58,11 +76,17 @@ def tmdb(*keys: str) -> list[Candidate]:
     return [c for c in every if not keys or c.key in keys]
 
 
-def yt(name: str, duration: float | None = 150.0, channel: str = "", is_live: bool = False,
-       url: str = "") -> Candidate:
+def yt(
+    name: str,
+    duration: float | None = 150.0,
+    channel: str = "",
+    is_live: bool = False,
+    url: str = "",
+) -> Candidate:
     """A YouTube search result; its key is set by `numbered`."""
-    return Candidate(url=url, source="search", name=name, duration=duration, channel=channel,
-                     is_live=is_live)
+    return Candidate(
+        url=url, source="search", name=name, duration=duration, channel=channel, is_live=is_live
+    )
 
 
 def numbered(candidates: list[Candidate]) -> list[Candidate]:
@@ -94,9 +118,15 @@ def test_tmdb_candidates_reads_the_fixture() -> None:
     candidates = tmdb_candidates(TMDB_FIGHT_CLUB, YOUTUBE)
     assert [c.key for c in candidates] == [v["key"] for v in TMDB_FIGHT_CLUB["results"]]
     assert candidates[4] == Candidate(
-        url="https://www.youtube.com/watch?v=BdJKm16Co6M", source="tmdb", key="BdJKm16Co6M",
-        name="Fight Club | #TBT Trailer | 20th Century FOX", type="Trailer", language="en",
-        official=True, size=1080, published_at="2014-10-02T19:20:22.000Z",
+        url="https://www.youtube.com/watch?v=BdJKm16Co6M",
+        source="tmdb",
+        key="BdJKm16Co6M",
+        name="Fight Club | #TBT Trailer | 20th Century FOX",
+        type="Trailer",
+        language="en",
+        official=True,
+        size=1080,
+        published_at="2014-10-02T19:20:22.000Z",
     )
     assert candidates[7].url == "https://vimeo.com/146823411"
     assert candidates[8].language == "de"
@@ -108,21 +138,46 @@ def test_tmdb_candidates_reads_the_fixture() -> None:
         pytest.param({}, [], id="no-results"),
         pytest.param({"results": None}, [], id="null-results"),
         pytest.param({"results": "oops"}, [], id="results-not-a-list"),
-        pytest.param({"results": [None, 3, {"site": "YouTube"}, {"key": "", "site": "YouTube"}]},
-                     [], id="junk-entries"),
-        pytest.param({"results": [{"key": "x1", "site": "Dailymotion"}, {"key": "x2"}]}, [],
-                     id="other-or-no-site"),
         pytest.param(
-            {"results": [{"key": "abcdefghijk", "site": "YouTube", "iso_639_1": None,
-                          "official": None, "size": None, "type": None, "name": None}]},
-            [Candidate(url="https://www.youtube.com/watch?v=abcdefghijk", source="tmdb",
-                       key="abcdefghijk")],
+            {"results": [None, 3, {"site": "YouTube"}, {"key": "", "site": "YouTube"}]},
+            [],
+            id="junk-entries",
+        ),
+        pytest.param(
+            {"results": [{"key": "x1", "site": "Dailymotion"}, {"key": "x2"}]},
+            [],
+            id="other-or-no-site",
+        ),
+        pytest.param(
+            {
+                "results": [
+                    {
+                        "key": "abcdefghijk",
+                        "site": "YouTube",
+                        "iso_639_1": None,
+                        "official": None,
+                        "size": None,
+                        "type": None,
+                        "name": None,
+                    }
+                ]
+            },
+            [
+                Candidate(
+                    url="https://www.youtube.com/watch?v=abcdefghijk",
+                    source="tmdb",
+                    key="abcdefghijk",
+                )
+            ],
             id="nulls-become-defaults",
         ),
         pytest.param(
             {"results": [{"key": "76979871", "site": "vimeo", "type": "Trailer", "size": "big"}]},
-            [Candidate(url="https://vimeo.com/76979871", source="tmdb", key="76979871",
-                       type="Trailer")],
+            [
+                Candidate(
+                    url="https://vimeo.com/76979871", source="tmdb", key="76979871", type="Trailer"
+                )
+            ],
             id="vimeo-any-case-bad-size",
         ),
     ],
@@ -137,17 +192,32 @@ def test_tmdb_candidates_tolerates_missing_fields(
 def test_fixture_chooses_the_official_trailer() -> None:
     """On the TMDB fixture the official Trailer wins and every other video gets its reason."""
     assert summary(choose_trailer(tmdb(), FIGHT_CLUB)) == [
-        ("BdJKm16Co6M", True,
-         "chosen: official English trailer from TMDB, 1080p, published 2014-10-02"),
-        ("6JnN1DmbqoU", True,
-         "ranked #2: unofficial English trailer from TMDB, 1080p, published 2015-02-26"),
-        ("O-b2VfmmbyA", True,
-         "ranked #3: unofficial English trailer from TMDB, 720p, published 2016-03-05"),
-        ("h3JtYw9Kx2M", True,
-         "ranked #4: unofficial English teaser from TMDB, 480p, published 2012-08-21"),
-        ("u7H2pQkT9sA", True,
-         "ranked #5: unofficial German trailer from TMDB, 1080p, published 2013-04-09;"
-         " a dub: German is not one of your languages"),
+        (
+            "BdJKm16Co6M",
+            True,
+            "chosen: official English trailer from TMDB, 1080p, published 2014-10-02",
+        ),
+        (
+            "6JnN1DmbqoU",
+            True,
+            "ranked #2: unofficial English trailer from TMDB, 1080p, published 2015-02-26",
+        ),
+        (
+            "O-b2VfmmbyA",
+            True,
+            "ranked #3: unofficial English trailer from TMDB, 720p, published 2016-03-05",
+        ),
+        (
+            "h3JtYw9Kx2M",
+            True,
+            "ranked #4: unofficial English teaser from TMDB, 480p, published 2012-08-21",
+        ),
+        (
+            "u7H2pQkT9sA",
+            True,
+            "ranked #5: unofficial German trailer from TMDB, 1080p, published 2013-04-09;"
+            " a dub: German is not one of your languages",
+        ),
         ("qLz1fJm3w8E", False, "rejected: not a trailer (TMDB type: Featurette)"),
         ("Vt7kR2nPq0Y", False, "rejected: not a trailer (TMDB type: Clip)"),
         ("Qm8XcT4rLw1", False, "rejected: not a trailer (TMDB type: Behind the Scenes)"),
@@ -179,22 +249,50 @@ def test_fixture_language_preference(
 def test_original_language_ranks_after_preferred_and_before_dubs() -> None:
     """A French film for an English user: English first, then French (original), then a dub."""
     videos = [
-        Candidate(YOUTUBE.format(key="it"), "tmdb", key="it", type="Trailer", language="it",
-                  official=True, size=1080),
-        Candidate(YOUTUBE.format(key="fr"), "tmdb", key="fr", type="Trailer", language="fr",
-                  official=True, size=1080),
+        Candidate(
+            YOUTUBE.format(key="it"),
+            "tmdb",
+            key="it",
+            type="Trailer",
+            language="it",
+            official=True,
+            size=1080,
+        ),
+        Candidate(
+            YOUTUBE.format(key="fr"),
+            "tmdb",
+            key="fr",
+            type="Trailer",
+            language="fr",
+            official=True,
+            size=1080,
+        ),
         Candidate(YOUTUBE.format(key="none"), "tmdb", key="none", type="Trailer", size=1080),
-        Candidate(YOUTUBE.format(key="en"), "tmdb", key="en", type="Trailer", language="en",
-                  official=False, size=720),
+        Candidate(
+            YOUTUBE.format(key="en"),
+            "tmdb",
+            key="en",
+            type="Trailer",
+            language="en",
+            official=False,
+            size=720,
+        ),
     ]
     prefs = ChoicePrefs("Amélie", 2001, "movie", original_language="fr")
     assert summary(choose_trailer(videos, prefs)) == [
         ("en", True, "chosen: unofficial English trailer from TMDB, 720p"),
-        ("fr", True, "ranked #2: official French trailer from TMDB, 1080p;"
-                     " French is the original language"),
+        (
+            "fr",
+            True,
+            "ranked #2: official French trailer from TMDB, 1080p; French is the original language",
+        ),
         ("none", True, "ranked #3: trailer from TMDB, 1080p"),
-        ("it", True, "ranked #4: official Italian trailer from TMDB, 1080p;"
-                     " a dub: Italian is not one of your languages"),
+        (
+            "it",
+            True,
+            "ranked #4: official Italian trailer from TMDB, 1080p;"
+            " a dub: Italian is not one of your languages",
+        ),
     ]
 
 
@@ -202,7 +300,9 @@ def test_teaser_only_list_picks_the_teaser() -> None:
     """With no Trailer on TMDB the Teaser is chosen over clips and featurettes."""
     decision = choose_trailer(tmdb("h3JtYw9Kx2M", "qLz1fJm3w8E", "Vt7kR2nPq0Y"), FIGHT_CLUB)
     assert [(key, ok) for key, ok, _ in summary(decision)] == [
-        ("h3JtYw9Kx2M", True), ("qLz1fJm3w8E", False), ("Vt7kR2nPq0Y", False),
+        ("h3JtYw9Kx2M", True),
+        ("qLz1fJm3w8E", False),
+        ("Vt7kR2nPq0Y", False),
     ]
 
 
@@ -226,18 +326,28 @@ def test_no_trailer_on_tmdb_chooses_nothing() -> None:
 
 PINNED = Candidate("https://youtu.be/PINNEDxxxxx", "pinned")
 RADARR = Candidate(YOUTUBE.format(key="BdJKm16Co6M"), "radarr", key="BdJKm16Co6M")
-SEARCHED = Candidate(YOUTUBE.format(key="srch"), "search", key="srch",
-                     name="Fight Club - Official Trailer (1999)", duration=140)
+SEARCHED = Candidate(
+    YOUTUBE.format(key="srch"),
+    "search",
+    key="srch",
+    name="Fight Club - Official Trailer (1999)",
+    duration=140,
+)
 
 
 @pytest.mark.parametrize(
     ("candidates", "order"),
     [
-        pytest.param([SEARCHED, *tmdb("6JnN1DmbqoU"), RADARR, PINNED],
-                     ["https://youtu.be/PINNEDxxxxx", "BdJKm16Co6M", "6JnN1DmbqoU", "srch"],
-                     id="all-sources-reversed"),
-        pytest.param([SEARCHED, *tmdb("h3JtYw9Kx2M")], ["h3JtYw9Kx2M", "srch"],
-                     id="a-tmdb-teaser-beats-a-search-trailer"),
+        pytest.param(
+            [SEARCHED, *tmdb("6JnN1DmbqoU"), RADARR, PINNED],
+            ["https://youtu.be/PINNEDxxxxx", "BdJKm16Co6M", "6JnN1DmbqoU", "srch"],
+            id="all-sources-reversed",
+        ),
+        pytest.param(
+            [SEARCHED, *tmdb("h3JtYw9Kx2M")],
+            ["h3JtYw9Kx2M", "srch"],
+            id="a-tmdb-teaser-beats-a-search-trailer",
+        ),
         pytest.param([RADARR, *tmdb("BdJKm16Co6M")], ["BdJKm16Co6M"], id="radarr-duplicate"),
     ],
 )
@@ -251,8 +361,12 @@ def test_pinned_url_always_wins() -> None:
     """A pinned URL wins and is not rejected even when it is too short and flagged live."""
     pinned = dataclasses.replace(PINNED, duration=8, is_live=True)
     assert summary(choose_trailer([RADARR, pinned], FIGHT_CLUB)) == [
-        ("", True, "chosen: the URL you pinned, which always wins"
-                   " (kept although it is too short (8 s, the minimum is 30 s))"),
+        (
+            "",
+            True,
+            "chosen: the URL you pinned, which always wins"
+            " (kept although it is too short (8 s, the minimum is 30 s))",
+        ),
         ("BdJKm16Co6M", True, "ranked #2: Radarr's trailer (YouTube id BdJKm16Co6M)"),
     ]
 
@@ -273,20 +387,32 @@ def test_duplicates_of_a_better_candidate_are_rejected() -> None:
     [
         pytest.param("radarr", None, "chosen: Radarr's trailer", id="radarr-unknown"),
         pytest.param("radarr", 95, "chosen: Radarr's trailer", id="radarr-ok"),
-        pytest.param("radarr", 22, "rejected: too short (22 s, the minimum is 30 s)",
-                     id="radarr-short"),
+        pytest.param(
+            "radarr", 22, "rejected: too short (22 s, the minimum is 30 s)", id="radarr-short"
+        ),
         pytest.param("tmdb", 30, "chosen: official English trailer", id="tmdb-at-minimum"),
         pytest.param("tmdb", 600, "chosen: official English trailer", id="tmdb-at-maximum"),
-        pytest.param("tmdb", 601, "rejected: too long (10 min 1 s, the maximum is 10 min)",
-                     id="tmdb-long"),
-        pytest.param("search", 8, "rejected: too short (8 s, the minimum is 30 s)",
-                     id="search-short"),
-        pytest.param("search", 32_400, "rejected: too long (9 h, the maximum is 10 min)",
-                     id="search-nine-hours"),
-        pytest.param("search", 4_500, "rejected: too long (1 h 15 min, the maximum is 10 min)",
-                     id="search-75-minutes"),
-        pytest.param("search", 135, "chosen: official trailer found by YouTube search",
-                     id="search-ok"),
+        pytest.param(
+            "tmdb", 601, "rejected: too long (10 min 1 s, the maximum is 10 min)", id="tmdb-long"
+        ),
+        pytest.param(
+            "search", 8, "rejected: too short (8 s, the minimum is 30 s)", id="search-short"
+        ),
+        pytest.param(
+            "search",
+            32_400,
+            "rejected: too long (9 h, the maximum is 10 min)",
+            id="search-nine-hours",
+        ),
+        pytest.param(
+            "search",
+            4_500,
+            "rejected: too long (1 h 15 min, the maximum is 10 min)",
+            id="search-75-minutes",
+        ),
+        pytest.param(
+            "search", 135, "chosen: official trailer found by YouTube search", id="search-ok"
+        ),
     ],
 )
 def test_duration_bounds(source: str, duration: float | None, reason: str) -> None:
@@ -306,107 +432,178 @@ def test_live_stream_is_rejected_for_radarr_too() -> None:
 # anything else = rejected with a reason containing that text.
 SearchRows = list[tuple[Candidate, str]]
 
+DASH = "\u2013"  # an en dash, as in titles and in names of uploads
+MI_FINAL = f"Mission: Impossible {DASH} The Final Reckoning"
 DUNE = ChoicePrefs("Dune", 2021, "movie")
 MOVIE_SEARCHES: list[Any] = [
-    pytest.param(DUNE, [
-        (yt("Dune: Part Two | Official Trailer 3"), "different title ('Dune: Part Two')"),
-        (yt("DUNE PART TWO Trailer Reaction!!"), "reaction video"),
-        (yt("Dune Part 2 - Fan Made Trailer"), "fan-made"),
-        (yt("Dune Explained"), "explainer"),
-        (yt("Dune #shorts", duration=40), "Short"),
-        (yt("dune trailer", url="https://www.youtube.com/shorts/abcdefghijk"), "Short"),
-        (yt("DUNE Trailer 24/7 🔴 LIVE", duration=32_400, is_live=True), "live stream"),
-        (yt("Dune 2 Trailer (2024)"), "different title ('Dune 2')"),
-        (yt("Dune (1984) Official Trailer - Kyle MacLachlan Movie HD"), "the year 1984"),
-        (yt("Dune Movie Review - A Masterpiece?"), "review"),
-        (yt("Dune: Prophecy | Official Trailer | HBO Max"), "different title ('Dune: Prophecy')"),
-        (yt("Dune Ending Explained"), "explainer"),
-        (yt("Honest Trailers | Dune (2021)"), "Honest Trailers"),
-        (yt("Everything Wrong With Dune In 19 Minutes Or Less", duration=1_200), "too long"),
-        (yt("Dune - Official Teaser", channel="Warner Bros. Pictures"), "#4"),
-        (yt("Dune | Official Main Trailer", duration=213, channel="Warner Bros. Pictures"), "#2"),
-        (yt("Dune - Official Trailer (2021)", channel="Movieclips Trailers"), "#1"),
-        (yt("Dune: Part One – Trailer", channel="KinoCheck"), "#3"),  # noqa: RUF001
-        (yt("Dune - The Spice Must Flow | Official Clip"), "clip"),
-        (yt("Dune Concept Trailer (Unreal Engine 5)"), "concept"),
-    ], id="dune-2021"),
-    pytest.param(ChoicePrefs("The Little Mermaid", 1989, "movie"), [
-        (yt("The Little Mermaid (2023) | Official Trailer"), "the year 2023"),
-        (yt("The Little Mermaid - Official Trailer"), "#2"),
-        (yt("The Little Mermaid (1989) - Trailer"), "#1"),
-        (yt("The Little Mermaid II: Return to the Sea - Trailer"), "different title"),
-    ], id="original-not-remake"),
-    pytest.param(ChoicePrefs("The Little Mermaid", 2023, "movie"), [
-        (yt("The Little Mermaid (1989) - Trailer"), "the year 1989"),
-        (yt("The Little Mermaid - Official Trailer"), "#3"),
-        (yt("The Little Mermaid (2023) | Official Trailer"), "#1"),
-        (yt("The Little Mermaid 2024 Trailer"), "#2"),  # a year named (±1) outranks "official"
-    ], id="remake-not-original"),
-    pytest.param(ChoicePrefs("Amélie", 2001, "movie", original_language="fr"), [
-        (yt("Amelie (2001) Official Trailer"), "#1"),
-        (yt("AMÉLIE - Trailer"), "#2"),
-        (yt("Amélie Poulain - Bande Annonce VF"), "different title ('Amélie Poulain')"),
-        (yt("Amelia | Official Trailer"), "does not match the title 'Amélie'"),
-    ], id="accents-in-title"),
-    pytest.param(ChoicePrefs("Amelie", 2001, "movie"), [
-        (yt("Amélie | Official Trailer (2001)"), "#1"),
-    ], id="accents-in-name"),
-    pytest.param(ChoicePrefs("Fast & Furious", 2009, "movie"), [
-        (yt("Fast and Furious (2009) Official Trailer"), "#1"),
-        (yt("Fast & Furious - Trailer"), "#2"),
-        (yt("The Fast and the Furious (2001) Trailer"), "the year 2001"),
-        (yt("Fast & Furious 6 Official Trailer"), "different title ('Fast & Furious 6')"),
-        (yt("Fast X | Official Trailer"), "does not match"),
-    ], id="ampersand-in-title"),
-    pytest.param(ChoicePrefs("Fast and Furious", 2009, "movie"), [
-        (yt("FAST & FURIOUS (2009) - Official Trailer"), "#1"),
-    ], id="and-in-title"),
-    pytest.param(ChoicePrefs("Mission: Impossible – The Final Reckoning", 2025, "movie"), [  # noqa: RUF001
-        (yt("Mission: Impossible – The Final Reckoning | Official Trailer (2025 Movie) - Tom"  # noqa: RUF001
-            " Cruise"), "#1"),
-        (yt("MISSION IMPOSSIBLE: THE FINAL RECKONING – Official Teaser"), "#3"),  # noqa: RUF001
-        (yt("Mission Impossible - The Final Reckoning (2025) Trailer"), "#2"),
-        (yt("Mission: Impossible - Dead Reckoning Part One | Official Trailer (2023)"),
-         "does not match"),
-        (yt("Mission: Impossible — Final Reckoning Trailer Breakdown & Easter Eggs"), "breakdown"),
-    ], id="colon-and-dashes"),
-    pytest.param(ChoicePrefs("Spider-Man: No Way Home", 2021, "movie"), [
-        (yt("SPIDER-MAN: NO WAY HOME - Official Trailer"), "#1"),
-        (yt("Spiderman No Way Home Trailer"), "#2"),
-        (yt("Spider-Man: Far From Home - Official Trailer"), "does not match"),
-    ], id="hyphenated-title"),
-    pytest.param(ChoicePrefs("Reaction", 2020, "movie"), [
-        (yt("Reaction Trailer Reaction"), "reaction video"),
-        (yt("Reaction - Official Trailer"), "#1"),
-    ], id="title-is-a-banned-word"),
+    pytest.param(
+        DUNE,
+        [
+            (yt("Dune: Part Two | Official Trailer 3"), "different title ('Dune: Part Two')"),
+            (yt("DUNE PART TWO Trailer Reaction!!"), "reaction video"),
+            (yt("Dune Part 2 - Fan Made Trailer"), "fan-made"),
+            (yt("Dune Explained"), "explainer"),
+            (yt("Dune #shorts", duration=40), "Short"),
+            (yt("dune trailer", url="https://www.youtube.com/shorts/abcdefghijk"), "Short"),
+            (yt("DUNE Trailer 24/7 🔴 LIVE", duration=32_400, is_live=True), "live stream"),
+            (yt("Dune 2 Trailer (2024)"), "different title ('Dune 2')"),
+            (yt("Dune (1984) Official Trailer - Kyle MacLachlan Movie HD"), "the year 1984"),
+            (yt("Dune Movie Review - A Masterpiece?"), "review"),
+            (
+                yt("Dune: Prophecy | Official Trailer | HBO Max"),
+                "different title ('Dune: Prophecy')",
+            ),
+            (yt("Dune Ending Explained"), "explainer"),
+            (yt("Honest Trailers | Dune (2021)"), "Honest Trailers"),
+            (yt("Everything Wrong With Dune In 19 Minutes Or Less", duration=1_200), "too long"),
+            (yt("Dune - Official Teaser", channel="Warner Bros. Pictures"), "#4"),
+            (
+                yt("Dune | Official Main Trailer", duration=213, channel="Warner Bros. Pictures"),
+                "#2",
+            ),
+            (yt("Dune - Official Trailer (2021)", channel="Movieclips Trailers"), "#1"),
+            (yt(f"Dune: Part One {DASH} Trailer", channel="KinoCheck"), "#3"),
+            (yt("Dune - The Spice Must Flow | Official Clip"), "clip"),
+            (yt("Dune Concept Trailer (Unreal Engine 5)"), "concept"),
+        ],
+        id="dune-2021",
+    ),
+    pytest.param(
+        ChoicePrefs("The Little Mermaid", 1989, "movie"),
+        [
+            (yt("The Little Mermaid (2023) | Official Trailer"), "the year 2023"),
+            (yt("The Little Mermaid - Official Trailer"), "#2"),
+            (yt("The Little Mermaid (1989) - Trailer"), "#1"),
+            (yt("The Little Mermaid II: Return to the Sea - Trailer"), "different title"),
+        ],
+        id="original-not-remake",
+    ),
+    pytest.param(
+        ChoicePrefs("The Little Mermaid", 2023, "movie"),
+        [
+            (yt("The Little Mermaid (1989) - Trailer"), "the year 1989"),
+            (yt("The Little Mermaid - Official Trailer"), "#3"),
+            (yt("The Little Mermaid (2023) | Official Trailer"), "#1"),
+            (yt("The Little Mermaid 2024 Trailer"), "#2"),  # a year named (±1) outranks "official"
+        ],
+        id="remake-not-original",
+    ),
+    pytest.param(
+        ChoicePrefs("Amélie", 2001, "movie", original_language="fr"),
+        [
+            (yt("Amelie (2001) Official Trailer"), "#1"),
+            (yt("AMÉLIE - Trailer"), "#2"),
+            (yt("Amélie Poulain - Bande Annonce VF"), "different title ('Amélie Poulain')"),
+            (yt("Amelia | Official Trailer"), "does not match the title 'Amélie'"),
+        ],
+        id="accents-in-title",
+    ),
+    pytest.param(
+        ChoicePrefs("Amelie", 2001, "movie"),
+        [
+            (yt("Amélie | Official Trailer (2001)"), "#1"),
+        ],
+        id="accents-in-name",
+    ),
+    pytest.param(
+        ChoicePrefs("Fast & Furious", 2009, "movie"),
+        [
+            (yt("Fast and Furious (2009) Official Trailer"), "#1"),
+            (yt("Fast & Furious - Trailer"), "#2"),
+            (yt("The Fast and the Furious (2001) Trailer"), "the year 2001"),
+            (yt("Fast & Furious 6 Official Trailer"), "different title ('Fast & Furious 6')"),
+            (yt("Fast X | Official Trailer"), "does not match"),
+        ],
+        id="ampersand-in-title",
+    ),
+    pytest.param(
+        ChoicePrefs("Fast and Furious", 2009, "movie"),
+        [
+            (yt("FAST & FURIOUS (2009) - Official Trailer"), "#1"),
+        ],
+        id="and-in-title",
+    ),
+    pytest.param(
+        ChoicePrefs(MI_FINAL, 2025, "movie"),
+        [
+            (
+                yt(f"{MI_FINAL} | Official Trailer (2025 Movie) - Tom Cruise"),
+                "#1",
+            ),
+            (yt(f"MISSION IMPOSSIBLE: THE FINAL RECKONING {DASH} Official Teaser"), "#3"),
+            (yt("Mission Impossible - The Final Reckoning (2025) Trailer"), "#2"),
+            (
+                yt("Mission: Impossible - Dead Reckoning Part One | Official Trailer (2023)"),
+                "does not match",
+            ),
+            (
+                yt("Mission: Impossible — Final Reckoning Trailer Breakdown & Easter Eggs"),
+                "breakdown",
+            ),
+        ],
+        id="colon-and-dashes",
+    ),
+    pytest.param(
+        ChoicePrefs("Spider-Man: No Way Home", 2021, "movie"),
+        [
+            (yt("SPIDER-MAN: NO WAY HOME - Official Trailer"), "#1"),
+            (yt("Spiderman No Way Home Trailer"), "#2"),
+            (yt("Spider-Man: Far From Home - Official Trailer"), "does not match"),
+        ],
+        id="hyphenated-title",
+    ),
+    pytest.param(
+        ChoicePrefs("Reaction", 2020, "movie"),
+        [
+            (yt("Reaction Trailer Reaction"), "reaction video"),
+            (yt("Reaction - Official Trailer"), "#1"),
+        ],
+        id="title-is-a-banned-word",
+    ),
 ]
 
 SERIES_SEARCHES: list[Any] = [
-    pytest.param(ChoicePrefs("Severance", 2022, "series"), [
-        (yt("Severance Season 2 — Official Trailer | Apple TV+ (2025)"), "#3"),
-        (yt("Severance — Official Trailer | Apple TV+"), "#2"),
-        (yt("Severance (2022) Official Trailer"), "#1"),
-        (yt("Severance Season 1 Recap"), "recap"),
-        (yt("Severance Ending Explained | Season 1 Finale Breakdown"), "explainer"),
-        (yt("Severance 2x01 Reaction | First Time Watching"), "reaction video"),
-        (yt("Severance S2 Official Teaser"), "#4"),
-        (yt("Severance (2030) Trailer"), "the year 2030"),
-    ], id="severance"),
-    pytest.param(ChoicePrefs("Shōgun", 2024, "series"), [
-        (yt("Shōgun (1980) Miniseries Trailer"), "the year 1980"),
-        (yt("SHŌGUN Season 2 Teaser (2026)"), "#2"),
-        (yt("Shogun | Official Trailer | FX", channel="FX Networks"), "#1"),
-        (yt("Shogun 2 Total War Trailer"), "different title ('Shogun 2 Total War')"),
-    ], id="shogun-remake-and-game"),
-    pytest.param(ChoicePrefs("Stranger Things", 2016, "series"), [
-        (yt("Stranger Things 4 | Volume 2 Trailer | Netflix"), "#2"),
-        (yt("Stranger Things | Official Trailer [HD] | Netflix"), "#1"),
-        (yt("Stranger Things: The First Shadow Trailer"), "different title"),
-    ], id="stranger-things"),
-    pytest.param(ChoicePrefs("Doctor Who (2005)", 2005, "series", languages=("en",)), [
-        (yt("Doctor Who (1963) Trailer"), "the year 1963"),
-        (yt("Doctor Who | Series 1 Trailer | BBC"), "#1"),
-    ], id="sonarr-title-with-year"),
+    pytest.param(
+        ChoicePrefs("Severance", 2022, "series"),
+        [
+            (yt("Severance Season 2 — Official Trailer | Apple TV+ (2025)"), "#3"),
+            (yt("Severance — Official Trailer | Apple TV+"), "#2"),
+            (yt("Severance (2022) Official Trailer"), "#1"),
+            (yt("Severance Season 1 Recap"), "recap"),
+            (yt("Severance Ending Explained | Season 1 Finale Breakdown"), "explainer"),
+            (yt("Severance 2x01 Reaction | First Time Watching"), "reaction video"),
+            (yt("Severance S2 Official Teaser"), "#4"),
+            (yt("Severance (2030) Trailer"), "the year 2030"),
+        ],
+        id="severance",
+    ),
+    pytest.param(
+        ChoicePrefs("Shōgun", 2024, "series"),
+        [
+            (yt("Shōgun (1980) Miniseries Trailer"), "the year 1980"),
+            (yt("SHŌGUN Season 2 Teaser (2026)"), "#2"),
+            (yt("Shogun | Official Trailer | FX", channel="FX Networks"), "#1"),
+            (yt("Shogun 2 Total War Trailer"), "different title ('Shogun 2 Total War')"),
+        ],
+        id="shogun-remake-and-game",
+    ),
+    pytest.param(
+        ChoicePrefs("Stranger Things", 2016, "series"),
+        [
+            (yt("Stranger Things 4 | Volume 2 Trailer | Netflix"), "#2"),
+            (yt("Stranger Things | Official Trailer [HD] | Netflix"), "#1"),
+            (yt("Stranger Things: The First Shadow Trailer"), "different title"),
+        ],
+        id="stranger-things",
+    ),
+    pytest.param(
+        ChoicePrefs("Doctor Who (2005)", 2005, "series", languages=("en",)),
+        [
+            (yt("Doctor Who (1963) Trailer"), "the year 1963"),
+            (yt("Doctor Who | Series 1 Trailer | BBC"), "#1"),
+        ],
+        id="sonarr-title-with-year",
+    ),
 ]
 
 
@@ -426,33 +623,42 @@ def test_search_results(prefs: ChoicePrefs, rows: SearchRows) -> None:
 
 def test_later_season_reason_says_why_it_ranks_lower() -> None:
     """A later season's trailer is accepted, and its reason says it ranks below season 1."""
-    rows = summary(choose_trailer(
-        numbered([yt("Severance Season 2 | Official Trailer | Apple TV+")]),
-        ChoicePrefs("Severance", 2022, "series"),
-    ))
-    assert rows == [(
-        "v0", True,
-        "chosen: official trailer found by YouTube search: 'Severance Season 2 | Official Trailer"
-        " | Apple TV+' (2 min 30 s); a trailer for season 2, ranked below a first-season or series"
-        " trailer",
-    )]
+    rows = summary(
+        choose_trailer(
+            numbered([yt("Severance Season 2 | Official Trailer | Apple TV+")]),
+            ChoicePrefs("Severance", 2022, "series"),
+        )
+    )
+    assert rows == [
+        (
+            "v0",
+            True,
+            "chosen: official trailer found by YouTube search:"
+            " 'Severance Season 2 | Official Trailer | Apple TV+' (2 min 30 s);"
+            " a trailer for season 2, ranked below a first-season or series trailer",
+        )
+    ]
 
 
 @pytest.mark.parametrize(
     ("languages", "chosen", "dub_reason"),
     [
         pytest.param(("de", "en"), "v1", "", id="german-user"),
-        pytest.param(("en",), "v0", "a dub: German is not one of your languages",
-                     id="english-user"),
+        pytest.param(
+            ("en",), "v0", "a dub: German is not one of your languages", id="english-user"
+        ),
     ],
 )
 def test_search_language_named_in_the_title(
     languages: tuple[str, ...], chosen: str, dub_reason: str
 ) -> None:
     """A result whose name says "Deutsch" wins for a German user and is a dub for others."""
-    candidates = numbered([
-        yt("Fight Club - Official Trailer"), yt("Fight Club - Trailer (Deutsch) HD"),
-    ])
+    candidates = numbered(
+        [
+            yt("Fight Club - Official Trailer"),
+            yt("Fight Club - Trailer (Deutsch) HD"),
+        ]
+    )
     prefs = dataclasses.replace(FIGHT_CLUB, languages=languages)
     decision = choose_trailer(candidates, prefs)
     assert decision.chosen is not None
@@ -488,12 +694,29 @@ def test_no_candidates_no_choice() -> None:
 @pytest.mark.parametrize(
     ("name", "code"),
     [
-        ("English", "en"), ("French", "fr"), ("Japanese", "ja"), ("Korean", "ko"),
-        ("Portuguese (Brazil)", "pt"), ("Spanish (Latino)", "es"), ("Spanish", "es"),
-        ("German", "de"), ("Chinese", "zh"), ("Hindi", "hi"), ("Flemish", "nl"),
-        ("Norwegian", "no"), ("Persian", "fa"), ("Hebrew", "he"), ("Tagalog", "tl"),
-        ("  english ", "en"), ("KOREAN", "ko"), ("en", "en"),
-        ("Unknown", ""), ("Original", ""), ("Any", ""), ("Klingon", ""), ("", ""),
+        ("English", "en"),
+        ("French", "fr"),
+        ("Japanese", "ja"),
+        ("Korean", "ko"),
+        ("Portuguese (Brazil)", "pt"),
+        ("Spanish (Latino)", "es"),
+        ("Spanish", "es"),
+        ("German", "de"),
+        ("Chinese", "zh"),
+        ("Hindi", "hi"),
+        ("Flemish", "nl"),
+        ("Norwegian", "no"),
+        ("Persian", "fa"),
+        ("Hebrew", "he"),
+        ("Tagalog", "tl"),
+        ("  english ", "en"),
+        ("KOREAN", "ko"),
+        ("en", "en"),
+        ("Unknown", ""),
+        ("Original", ""),
+        ("Any", ""),
+        ("Klingon", ""),
+        ("", ""),
     ],
 )
 def test_language_code(name: str, code: str) -> None:
