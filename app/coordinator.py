@@ -106,7 +106,6 @@ class Coordinator:
         next_requeue = 0.0
         while True:
             try:
-                await self._ensure_group()
                 await self.consume_outcomes(block_ms=int(self.requeue_every * 500))
                 if loop.time() >= next_requeue:
                     await self.requeue_unfinished()
@@ -129,10 +128,16 @@ class Coordinator:
         redis = self.queue.redis
         count = 0
         for start in ("0", ">"):
-            response = await redis.xreadgroup(
-                OUTCOME_GROUP, "coordinator", {OUTCOME_STREAM: start}, count=200,
-                block=block_ms if start == ">" else None,
-            )  # fmt: skip
+            try:
+                response = await redis.xreadgroup(
+                    OUTCOME_GROUP, "coordinator", {OUTCOME_STREAM: start}, count=200,
+                    block=block_ms if start == ">" else None,
+                )  # fmt: skip
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                await self._ensure_group()  # Redis lost the stream; nothing was in it then
+                continue
             for _stream, messages in response or []:
                 for message_id, fields in messages:
                     await self._record(fields)

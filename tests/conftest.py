@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import redis as sync_redis
 from tests.fakes.videos import make_clip
 
 TEST_DB = 9
+LOCK_KEY = "trailarr-tests:claimed-by"
 
 
 def _local_redis_answers() -> bool:
@@ -33,11 +35,34 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _claim_database(host: str, port: int) -> int:
+    """A database number no other test run on this Redis is using (concurrent runs happen)."""
+    token = f"{os.getpid()}:{time.time()}"
+    for db in range(TEST_DB, 16):
+        client = sync_redis.Redis(host=host, port=port, db=db)
+        try:
+            if client.set(LOCK_KEY, token, nx=True, ex=3600):
+                return db
+        finally:
+            client.close()
+    pytest.fail("every Redis database from 9 to 15 is claimed by another test run")
+
+
+def _release_database(host: str, port: int, db: int) -> None:
+    client = sync_redis.Redis(host=host, port=port, db=db)
+    client.flushdb()
+    client.close()
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[str]:
     """The machine's Redis on 6379 when it answers, else a redis-server started for the tests."""
     if _local_redis_answers():
-        yield f"redis://127.0.0.1:6379/{TEST_DB}"
+        db = _claim_database("127.0.0.1", 6379)
+        try:
+            yield f"redis://127.0.0.1:6379/{db}"
+        finally:
+            _release_database("127.0.0.1", 6379, db)
         return
     binary = shutil.which("redis-server")
     if binary is None:
@@ -62,7 +87,7 @@ def redis_server() -> Iterator[str]:
                 time.sleep(0.05)
         client.close()
         try:
-            yield f"redis://127.0.0.1:{port}/{TEST_DB}"
+            yield f"redis://127.0.0.1:{port}/0"
         finally:
             process.terminate()
             process.wait(10)
@@ -70,9 +95,12 @@ def redis_server() -> Iterator[str]:
 
 @pytest.fixture
 def redis_url(redis_server: str) -> Iterator[str]:
-    """A Redis database emptied before the test."""
+    """A Redis database emptied before the test (keeping this run's claim on it)."""
     client = sync_redis.Redis.from_url(redis_server)
+    claim = client.get(LOCK_KEY)
     client.flushdb()
+    if claim is not None:
+        client.set(LOCK_KEY, claim, ex=3600)
     client.close()
     yield redis_server
 
