@@ -33,7 +33,11 @@ async def run_checks(settings: Settings) -> list[Result]:
             results.append((False, "redis", f"{type(exc).__name__}: {exc}"))
     else:
         found = shutil.which("redis-server")
-        detail = f"embedded, {found}" if found else "redis-server not found (apt-get install redis-server)"
+        detail = (
+            f"embedded, {found}"
+            if found
+            else "redis-server not found (apt-get install redis-server)"
+        )
         results.append((bool(found), "redis", detail))
     try:
         conn = await open_database(settings.database_path)
@@ -52,7 +56,9 @@ async def run_checks(settings: Settings) -> list[Result]:
     return results
 
 
-async def _check_instance(session: aiohttp.ClientSession, settings: Settings, name: str) -> list[Result]:
+async def _check_instance(
+    session: aiohttp.ClientSession, settings: Settings, name: str
+) -> list[Result]:
     instance = settings.instance(name)
     assert instance is not None
     client = ArrClient(session, instance)

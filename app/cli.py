@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import shutil
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import structlog
 
-from app.config import ConfigError, Settings, load_settings
+from app.config import ConfigError, Settings, config_path, load_settings
 from app.embedded_redis import EmbeddedRedisError
 from app.logs import configure_logging
 from app.service import Service, run_worker
@@ -66,13 +69,21 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("check", help="validate the configuration and the environment")
     args = parser.parse_args(argv)
     command = args.command or "run"
+    # yt-dlp looks for its JS runtime (the `deno` package) on PATH; a venv's bin may not be there.
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
     configure_logging(args.log_level)
+    path = args.config or config_path()
+    if command == "run" and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(__file__).with_name("example_config.toml"), path)
+        log.info("wrote an example configuration; add your Radarr and Sonarr there",
+                 path=str(path))  # fmt: skip
     try:
-        settings = load_settings(args.config)
+        settings = load_settings(path)
     except ConfigError as exc:
         print(f"trailarr: {exc}", file=sys.stderr)
         return 2
-    jobs: dict[str, Callable[[], Awaitable[int]]] = {
+    jobs: dict[str, Callable[[], Coroutine[Any, Any, int]]] = {
         "run": lambda: _serve(settings, "run"),
         "web": lambda: _serve(settings, "web"),
         "worker": lambda: _worker(settings),

@@ -41,8 +41,7 @@ class Intake:
         """Finish what is pending, then stop."""
         if self._task is None:
             return
-        while not self._pending.empty():
-            await asyncio.sleep(0.01)
+        await self._pending.join()
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -66,6 +65,7 @@ class Intake:
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
+                    self._pending.task_done()
                 continue
             jobs = [r.job for r in recorded if r.job is not None]
             try:
@@ -76,6 +76,8 @@ class Intake:
             for (_, future), result in zip(batch, recorded, strict=True):
                 if not future.done():
                     future.set_result(result)
+            for _ in batch:
+                self._pending.task_done()
 
 
 class Coordinator:
@@ -121,7 +123,9 @@ class Coordinator:
 
     async def _ensure_group(self) -> None:
         with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists
-            await self.queue.redis.xgroup_create(OUTCOME_STREAM, OUTCOME_GROUP, id="0", mkstream=True)
+            await self.queue.redis.xgroup_create(
+                OUTCOME_STREAM, OUTCOME_GROUP, id="0", mkstream=True
+            )
 
     async def consume_outcomes(self, block_ms: int | None = None) -> int:
         """Record the outcomes waiting in the stream; pending (unacknowledged) ones first."""

@@ -1,15 +1,15 @@
 """Trailarr's error tree.
 
-    TrailarrError
-    ├── TransientError        retried with backoff; the job runs again later
-    │   ├── ArrUnavailable    Arr API down, 5xx, timeout, 429
-    │   ├── TmdbUnavailable   TMDB down, 5xx, timeout, 429
-    │   └── DownloadTransient network trouble or YouTube throttling during a download
-    └── PermanentError        recorded with a reason a user can read; no retry until the sweep
-        ├── MediaGone         the Arr no longer knows the media
-        ├── PathRefused       the media folder is outside every mapped library root
-        ├── NoTrailerFound    no candidate passed (or every download failed verification)
-        └── VerificationFailed the downloaded file is not a playable trailer
+TrailarrError
+├── TransientError        retried with backoff; the job runs again later
+│   ├── ArrUnavailable    Arr API down, 5xx, timeout, 429
+│   ├── TmdbUnavailable   TMDB down, 5xx, timeout, 429
+│   └── DownloadTransient network trouble or YouTube throttling during a download
+└── PermanentError        recorded with a reason a user can read; no retry until the sweep
+    ├── MediaGone         the Arr no longer knows the media
+    ├── PathRefused       the media folder is outside every mapped library root
+    ├── NoTrailerFound    no candidate passed (or every download failed verification)
+    └── VerificationFailed the downloaded file is not a playable trailer
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""structlog set-up: JSON lines (console on a TTY), stdlib loggers routed through it, keys redacted."""
+"""structlog set-up: JSON lines (console on a TTY), stdlib logs routed through it, keys redacted."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Any
 
 import structlog
 
-_SECRET = re.compile(r"(?i)(apikey=|api_key=|x-api-key[\"']?:\s*[\"']?|password=|://:)([^&\s\"'@]+)")
+_SECRET = re.compile(
+    r"(?i)(apikey=|api_key=|x-api-key[\"']?:\s*[\"']?|password=|://:)([^&\s\"'@]+)"
+)
 
 
 def redact(text: str) -> str:

@@ -139,4 +139,3 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-

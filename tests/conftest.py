@@ -97,7 +97,7 @@ def redis_server() -> Iterator[str]:
 def redis_url(redis_server: str) -> Iterator[str]:
     """A Redis database emptied before the test (keeping this run's claim on it)."""
     client = sync_redis.Redis.from_url(redis_server)
-    claim = client.get(LOCK_KEY)
+    claim: bytes | None = client.get(LOCK_KEY)  # type: ignore[assignment]
     client.flushdb()
     if claim is not None:
         client.set(LOCK_KEY, claim, ex=3600)

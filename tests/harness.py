@@ -1,4 +1,4 @@
-"""A whole Trailarr (`run` mode, real Redis, real worker) wired to fake Arr, TMDB and video servers."""
+"""A whole Trailarr (real Redis, real worker) wired to fake Arr, TMDB and video servers."""
 
 from __future__ import annotations
 
@@ -73,8 +73,14 @@ class Stack:
     """Trailarr in `run` mode with one Radarr and one Sonarr; media folders live under tmp_path."""
 
     def __init__(
-        self, tmp_path: Path, redis_url: str, clip: Path, *, mode: str = "run",
-        tmdb_key: str = "tmdb-key", **trailers: Any,
+        self,
+        tmp_path: Path,
+        redis_url: str,
+        clip: Path,
+        *,
+        mode: str = "run",
+        tmdb_key: str = "tmdb-key",
+        **trailers: Any,
     ) -> None:
         self.tmp = tmp_path
         self.redis_url = redis_url
@@ -100,14 +106,16 @@ class Stack:
             {"name": "sonarr", "kind": "sonarr", "url": self.sonarr.url, "api_key": "arr-key",
              "path_mappings": [{"from": TV, "to": str(self.tv_root)}]},
         ]  # fmt: skip
-        return Settings(
-            data_dir=self.tmp / "data",
-            server={"host": "127.0.0.1", "port": 0, "api_key": API_KEY},
-            redis={"url": self.redis_url},
-            arr=arr,
-            trailers=self.trailer_settings,
-            youtube={"url_template": self.videos.url_template},
-            tmdb={"url": self.tmdb.url + "/3", "api_key": self.tmdb_key},
+        return Settings.model_validate(
+            {
+                "data_dir": self.tmp / "data",
+                "server": {"host": "127.0.0.1", "port": 0, "api_key": API_KEY},
+                "redis": {"url": self.redis_url},
+                "arr": arr,
+                "trailers": self.trailer_settings,
+                "youtube": {"url_template": self.videos.url_template},
+                "tmdb": {"url": self.tmdb.url + "/3", "api_key": self.tmdb_key},
+            }
         )
 
     async def __aenter__(self) -> Self:
@@ -140,9 +148,17 @@ class Stack:
         assert self.service is not None and self.service.runtime is not None
         return self.service.runtime
 
-    def add_movie(self, arr_id: int, title: str, year: int, *, key: str | None = None,
-                  video: Path | None = None, **extra: Any) -> dict[str, Any]:  # fmt: skip
-        """A movie on disk (folder and a stand-in movie file), in Radarr, with its trailer served."""
+    def add_movie(
+        self,
+        arr_id: int,
+        title: str,
+        year: int,
+        *,
+        key: str | None = None,
+        video: Path | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """A movie on disk (a folder and a stand-in file), in Radarr, with its trailer served."""
         folder = f"{title} ({year})"
         (self.movies_root / folder).mkdir(parents=True, exist_ok=True)
         key = key or f"yt{arr_id:08d}"

@@ -49,7 +49,7 @@ async def test_radarr_download_places_suffix_trailer(stack: Stack) -> None:
 async def test_radarr_download_places_folder_trailer(
     tmp_path: Path, redis_url: str, clip: Path, layout: str
 ) -> None:
-    """In `folder` layout the trailer goes to `<movie folder>/Trailers/<Title (Year)>-trailer.mkv`."""
+    """In `folder` layout the trailer goes to `<movie folder>/Trailers/<Title (Year)>-trailer.*`."""
     async with Stack(tmp_path, redis_url, clip, layout=layout) as stack:
         movie = stack.add_movie(7, "Amélie", 2001)
         status, _ = await stack.post("radarr", radarr_download(movie))
@@ -125,9 +125,7 @@ async def test_download_failing_verification_leaves_nothing(
     assert reason in row["reason"]
 
 
-async def test_too_short_download_is_refused(
-    tmp_path: Path, redis_url: str, clip: Path
-) -> None:
+async def test_too_short_download_is_refused(tmp_path: Path, redis_url: str, clip: Path) -> None:
     """A clip under `min_duration` fails verification and leaves no file."""
     async with Stack(tmp_path, redis_url, clip, min_duration=5) as stack:
         movie = stack.add_movie(4, "Short", 2020)

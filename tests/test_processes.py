@@ -1,4 +1,4 @@
-"""The real commands as separate processes: `trailarr run` on embedded defaults, `web` + `worker`."""
+"""The real commands as processes: `trailarr run` on embedded defaults, `web` + `worker`."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def write_config(data: Path, radarr: str, sonarr: str, movies: Path, port: int, **extra: str) -> Path:
+def write_config(
+    data: Path, radarr: str, sonarr: str, movies: Path, port: int, **extra: str
+) -> Path:
     """A config.toml naming one Radarr and one Sonarr, as a user would write it."""
     data.mkdir(parents=True, exist_ok=True)
     api_key = f'api_key = "{extra["api_key"]}"' if "api_key" in extra else ""
@@ -54,7 +56,7 @@ name = "sonarr"
 kind = "sonarr"
 url = "{sonarr}"
 api_key = "arr-key"
-path_mappings = [ {{ from = "{TV}", to = "{movies.parent / 'tv'}" }} ]
+path_mappings = [ {{ from = "{TV}", to = "{movies.parent / "tv"}" }} ]
 
 [trailers]
 min_duration = 1
@@ -146,12 +148,11 @@ async def test_run_starts_on_embedded_defaults(tmp_path: Path, clip: Path) -> No
             assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
             key = key_file.read_text().strip()
             assert (data / "redis" / "redis.sock").exists()
-            async with aiohttp.ClientSession() as session:
-                async with session.post(
-                    f"http://127.0.0.1:{port}/webhook/radarr",
-                    data=radarr_download(radarr.media[1]), headers={"X-Api-Key": key},
-                ) as response:  # fmt: skip
-                    assert response.status == 202
+            async with aiohttp.ClientSession() as session, session.post(
+                f"http://127.0.0.1:{port}/webhook/radarr",
+                data=radarr_download(radarr.media[1]), headers={"X-Api-Key": key},
+            ) as response:  # fmt: skip
+                assert response.status == 202
             await wait_for_file(trailer)
         finally:
             code = await stop(process)

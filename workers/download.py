@@ -23,7 +23,7 @@ _THROTTLE_SIGNS = (
     "rate-limit",
     "rate limit",
     "confirm you're not",
-    "confirm you’re not",
+    "confirm you\u2019re not",
 )
 _NETWORK_SIGNS = (
     "timed out",

@@ -14,7 +14,14 @@ from typing import Any
 import aiohttp
 import structlog
 
-from app.choose import Candidate, ChoicePrefs, Decision, choose_trailer, language_code, tmdb_candidates
+from app.choose import (
+    Candidate,
+    ChoicePrefs,
+    Decision,
+    choose_trailer,
+    language_code,
+    tmdb_candidates,
+)
 from app.config import ArrInstance, Settings
 from app.errors import MediaGone, PermanentError, VerificationFailed
 from workers.download import CandidateFailed, download_trailer
@@ -119,7 +126,9 @@ async def _ensure(
     folder = map_path(str(media.get("path") or ""), instance.path_mappings)
     roots = [map_path(r, instance.path_mappings) for r in await arr.root_folders()]
     if not folder or not within_roots(folder, roots):
-        reason = f"{folder or '(no path)'} is outside the library roots ({', '.join(roots) or 'none'})"
+        reason = (
+            f"{folder or '(no path)'} is outside the library roots ({', '.join(roots) or 'none'})"
+        )
         return _outcome(job, "refused", reason, **base)
     if not _has_file(job.kind, media):
         return _outcome(job, "no_file", f"{job.instance} has no file for it yet", **base)
@@ -157,7 +166,9 @@ async def _ensure(
 
     langs = list(trailers.languages)
     original = media.get("originalLanguage")
-    original_code = language_code(str(original.get("name", ""))) if isinstance(original, dict) else ""
+    original_code = (
+        language_code(str(original.get("name", ""))) if isinstance(original, dict) else ""
+    )
     tmdb = TmdbClient(session, settings.tmdb)
     candidates = await _candidates(settings, tmdb, job, media, [*langs, original_code])
     prefs = ChoicePrefs(
@@ -171,7 +182,9 @@ async def _ensure(
         try:
             if ours is not None and ours.is_file():  # a pin replaces the trailer we wrote
                 ours.unlink()
-            placed = await download_trailer(scored.candidate.url, target, trailers, settings.youtube)
+            placed = await download_trailer(
+                scored.candidate.url, target, trailers, settings.youtube
+            )
         except (CandidateFailed, VerificationFailed) as exc:
             failures.append(f"{scored.candidate.url}: {exc}")
             log.info("candidate failed", url=scored.candidate.url, reason=str(exc))

@@ -89,8 +89,13 @@ def build_worker(
     """An arq worker for `ensure_trailer` against the Redis at `redis_url`."""
     return Worker(
         functions=[
-            func(ensure_trailer, name=ENSURE_FUNCTION, keep_result=0, max_tries=MAX_TRIES + 1,
-                 timeout=JOB_TIMEOUT_S)  # fmt: skip
+            func(
+                ensure_trailer,
+                name=ENSURE_FUNCTION,
+                keep_result=0,
+                max_tries=MAX_TRIES + 1,
+                timeout=JOB_TIMEOUT_S,
+            )
         ],
         redis_settings=redis_settings(redis_url),
         ctx={"settings": settings},

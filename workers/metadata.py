@@ -90,7 +90,8 @@ class TmdbClient:
             headers["Authorization"] = f"Bearer {key}"
         else:
             params["api_key"] = key
-        url = f"{self.settings.url.rstrip('/')}/{'movie' if kind == 'movie' else 'tv'}/{tmdb_id}/videos"
+        path = "movie" if kind == "movie" else "tv"
+        url = f"{self.settings.url.rstrip('/')}/{path}/{tmdb_id}/videos"
         try:
             async with self.session.get(
                 url, params=params, headers=headers, timeout=DEFAULT_TIMEOUT

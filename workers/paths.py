@@ -20,7 +20,7 @@ _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 
 
 def _normalise(path: str) -> str:
-    if re.match(r"^[A-Za-z]:\\", path) or "\\" in path and "/" not in path:
+    if re.match(r"^[A-Za-z]:\\", path) or ("\\" in path and "/" not in path):
         path = path.replace("\\", "/")
     return posixpath.normpath(path) if path else path
 
@@ -31,9 +31,9 @@ def map_path(path: str, mappings: Sequence[PathMapping]) -> str:
     best: PathMapping | None = None
     for mapping in mappings:
         source = _normalise(mapping.from_).rstrip("/") or "/"
-        if normal == source or normal.startswith(source.rstrip("/") + "/"):
-            if best is None or len(source) > len(_normalise(best.from_)):
-                best = mapping
+        matches = normal == source or normal.startswith(source.rstrip("/") + "/")
+        if matches and (best is None or len(source) > len(_normalise(best.from_))):
+            best = mapping
     if best is None:
         return normal
     source = _normalise(best.from_).rstrip("/")
