@@ -21,7 +21,7 @@ from app.queue import JobQueue, connect
 from app.runtime import Runtime
 from app.store import Store
 from app.web import create_app
-from workers.jobs import build_worker
+from workers.jobs import build_worker, stop_worker
 
 log = structlog.get_logger("trailarr.service")
 
@@ -94,7 +94,7 @@ class Service:
         if self.runtime is not None:
             await self.runtime.intake.stop()
         if self.worker is not None:
-            await self.worker.close()
+            await stop_worker(self.worker)
             self.worker = None
         if self.worker_task is not None:
             self.worker_task.cancel()
@@ -134,7 +134,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     task = asyncio.create_task(worker.async_run())
     waiter = asyncio.create_task(stop.wait())
     await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    await worker.close()
+    await stop_worker(worker)
     waiter.cancel()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -1,4 +1,4 @@
-"""`ensure_trailer`: fresh metadata → existing trailer? → candidates → choice → download → place.
+"""`ensure_trailer`: fresh metadata → place → existing trailer? → candidates → choice → download.
 
 Runs in workers only. It reads the Arr API and the disk, never the database, and returns an
 outcome dict that the worker reports to the coordinator.
@@ -34,9 +34,11 @@ from workers.paths import (
     stale_temp_files,
     within_roots,
 )
+from workers.slots import DownloadSlots
 
 log = structlog.get_logger("trailarr.worker")
 MAX_ATTEMPTS = 3
+Outcome = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +52,44 @@ class JobInput:
     pinned_url: str = ""
 
 
-def _outcome(job: JobInput, state: str, reason: str, **extra: Any) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class WorkerContext:
+    """What a worker opened once and every job uses."""
+
+    settings: Settings
+    session: aiohttp.ClientSession
+    slots: DownloadSlots
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A media item as the Arr describes it now, mapped onto this machine's paths."""
+
+    media: dict[str, Any]
+    title: str
+    year: int
+    folder: str
+    movie_file: str | None
+    target: Path
+
+
+class Finished(Exception):
+    """A step decided the job's outcome early."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.get("reason", ""))
+        self.outcome = outcome
+
+
+def _outcome(job: JobInput, state: str, reason: str, **extra: Any) -> Outcome:
     return {
-        "instance": job.instance, "arr_id": job.arr_id, "kind": job.kind,
-        "outcome": state, "reason": reason, **extra,
-    }  # fmt: skip
+        "instance": job.instance,
+        "arr_id": job.arr_id,
+        "kind": job.kind,
+        "outcome": state,
+        "reason": reason,
+        **extra,
+    }
 
 
 def _has_file(kind: str, media: dict[str, Any]) -> bool:
@@ -64,143 +99,156 @@ def _has_file(kind: str, media: dict[str, Any]) -> bool:
     return int(stats.get("episodeFileCount") or 0) > 0
 
 
-def _decision_record(decision: Decision, chosen_url: str | None) -> list[dict[str, Any]]:
-    return [
-        {
-            "url": s.candidate.url, "source": s.candidate.source, "name": s.candidate.name,
-            "type": s.candidate.type, "language": s.candidate.language,
-            "score": round(s.score, 3), "accepted": s.accepted, "reason": s.reason,
-            "chosen": s.candidate.url == chosen_url,
-        }
-        for s in decision.ranked
-    ]  # fmt: skip
-
-
-async def _candidates(
-    settings: Settings, tmdb: TmdbClient, job: JobInput, media: dict[str, Any], langs: list[str]
-) -> list[Candidate]:
-    found: list[Candidate] = []
-    if job.pinned_url:
-        found.append(Candidate(url=job.pinned_url, source="pinned", name="pinned by the operator"))
-    trailer_id = media.get("youTubeTrailerId")
-    if job.kind == "movie" and isinstance(trailer_id, str) and trailer_id:
-        found.append(
-            Candidate(
-                url=settings.youtube.url_template.format(key=trailer_id),
-                source="radarr", key=trailer_id, name="Radarr's trailer", type="Trailer",
-            )
-        )  # fmt: skip
-    tmdb_id = int(media.get("tmdbId") or 0)
-    if tmdb.enabled and tmdb_id:
-        payload = await tmdb.videos(job.kind, tmdb_id, langs)
-        known = {c.key for c in found if c.key}
-        found += [
-            c for c in tmdb_candidates(payload, settings.youtube.url_template)
-            if c.key not in known
-        ]  # fmt: skip
-    return found
-
-
-async def ensure_trailer_for(
-    settings: Settings, session: aiohttp.ClientSession, job: JobInput
-) -> dict[str, Any]:
-    """Make sure the media has a trailer; return the outcome (never raises PermanentError)."""
-    instance = settings.instance(job.instance)
-    if instance is None:
-        return _outcome(job, "failed", f"instance {job.instance!r} is no longer configured")
-    try:
-        return await _ensure(settings, session, instance, job)
-    except MediaGone:
-        return _outcome(job, "gone", f"{job.instance} no longer has this {job.kind}")
-    except PermanentError as exc:
-        return _outcome(job, "failed", str(exc))
-
-
-async def _ensure(
-    settings: Settings, session: aiohttp.ClientSession, instance: ArrInstance, job: JobInput
-) -> dict[str, Any]:
-    arr = ArrClient(session, instance)
+async def _locate(
+    arr: ArrClient, instance: ArrInstance, settings: Settings, job: JobInput
+) -> Located:
+    """Fresh metadata, the mapped folder checked against the library roots, the target path."""
     media = await arr.media(job.kind, job.arr_id)
     title, year = str(media.get("title") or ""), int(media.get("year") or 0)
     base = {"title": title, "year": year}
     folder = map_path(str(media.get("path") or ""), instance.path_mappings)
     roots = [map_path(r, instance.path_mappings) for r in await arr.root_folders()]
     if not folder or not within_roots(folder, roots):
-        reason = (
-            f"{folder or '(no path)'} is outside the library roots ({', '.join(roots) or 'none'})"
-        )
-        return _outcome(job, "refused", reason, **base)
+        where = ", ".join(roots) or "none"
+        reason = f"{folder or '(no path)'} is outside the library roots ({where})"
+        raise Finished(_outcome(job, "refused", reason, **base))
     if not _has_file(job.kind, media):
-        return _outcome(job, "no_file", f"{job.instance} has no file for it yet", **base)
-
-    movie_file = None
-    if job.kind == "movie" and isinstance(media.get("movieFile"), dict):
-        movie_file = map_path(str(media["movieFile"].get("path") or ""), instance.path_mappings)
+        raise Finished(_outcome(job, "no_file", f"{job.instance} has no file for it yet", **base))
     trailers = settings.trailers
+    movie_file = None
     if job.kind == "movie":
-        target = Path(movie_trailer_path(
+        if isinstance(media.get("movieFile"), dict):
+            movie_file = map_path(str(media["movieFile"].get("path") or ""), instance.path_mappings)
+        target = movie_trailer_path(
             trailers.layout, trailers.container, folder, title, year, movie_file
-        ))  # fmt: skip
+        )
     else:
-        target = Path(series_trailer_path(trailers.container, folder, title, year))
-    for leftover in stale_temp_files(target.parent):
-        leftover.unlink(missing_ok=True)
+        target = series_trailer_path(trailers.container, folder, title, year)
+    return Located(media, title, year, folder, movie_file, Path(target))
 
+
+def _keep_existing(job: JobInput, where: Located) -> None:
+    """Finish early if a trailer is in place: ours (moved along with the media) or the user's."""
+    base = {"title": where.title, "year": where.year}
     ours = Path(job.our_trailer) if job.our_trailer else None
     if ours is not None and ours.is_file() and not job.pinned_url:
-        if ours != target:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(ours, target)
-            return _outcome(job, "downloaded", f"moved with the media from {ours}",
-                            trailer_path=str(target), ours=True, **base)  # fmt: skip
-        return _outcome(job, "present", "the trailer Trailarr downloaded is in place",
-                        trailer_path=str(target), ours=True, **base)  # fmt: skip
-    if not job.pinned_url or ours is None:
-        search_in = [Path(folder)]
-        if movie_file:
-            search_in.append(Path(movie_file).parent)
-        existing = find_existing_trailer(dict.fromkeys(search_in))
-        if existing is not None and existing != ours:
-            return _outcome(job, "present", f"a trailer is already there: {existing.name}",
-                            trailer_path=str(existing), ours=False, **base)  # fmt: skip
+        if ours == where.target:
+            raise Finished(_outcome(job, "present", "the trailer Trailarr downloaded is in place",
+                                    trailer_path=str(ours), ours=True, **base))  # fmt: skip
+        where.target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(ours, where.target)
+        raise Finished(_outcome(job, "downloaded", f"moved with the media from {ours}",
+                                trailer_path=str(where.target), ours=True, **base))  # fmt: skip
+    folders = [Path(where.folder)]
+    if where.movie_file:
+        folders.append(Path(where.movie_file).parent)
+    existing = find_existing_trailer(dict.fromkeys(folders))
+    if existing is not None and existing != ours:
+        raise Finished(_outcome(job, "present", f"a trailer is already there: {existing.name}",
+                                trailer_path=str(existing), ours=False, **base))  # fmt: skip
 
-    langs = list(trailers.languages)
+
+async def _candidates(ctx: WorkerContext, job: JobInput, where: Located) -> Decision:
+    """Every candidate, best first: pinned, Radarr's trailer id, TMDB videos."""
+    settings, media = ctx.settings, where.media
+    found: list[Candidate] = []
+    if job.pinned_url:
+        found.append(Candidate(url=job.pinned_url, source="pinned", name="pinned by the operator"))
+    trailer_id = media.get("youTubeTrailerId")
+    if job.kind == "movie" and isinstance(trailer_id, str) and trailer_id:
+        url = settings.youtube.url_template.format(key=trailer_id)
+        found.append(Candidate(url=url, source="radarr", key=trailer_id, name="Radarr's trailer",
+                               type="Trailer"))  # fmt: skip
+    languages = list(settings.trailers.languages)
     original = media.get("originalLanguage")
     original_code = (
         language_code(str(original.get("name", ""))) if isinstance(original, dict) else ""
     )
-    tmdb = TmdbClient(session, settings.tmdb)
-    candidates = await _candidates(settings, tmdb, job, media, [*langs, original_code])
+    tmdb = TmdbClient(ctx.session, settings.tmdb)
+    tmdb_id = int(media.get("tmdbId") or 0)
+    if tmdb.enabled and tmdb_id:
+        payload = await tmdb.videos(job.kind, tmdb_id, [*languages, original_code])
+        known = {c.key for c in found if c.key}
+        videos = tmdb_candidates(payload, settings.youtube.url_template)
+        found += [c for c in videos if c.key not in known]
+    trailers = settings.trailers
     prefs = ChoicePrefs(
-        title=title, year=year, kind="movie" if job.kind == "movie" else "series",
-        languages=tuple(langs), original_language=original_code,
+        title=where.title, year=where.year, kind="movie" if job.kind == "movie" else "series",
+        languages=tuple(languages), original_language=original_code,
         min_duration=trailers.min_duration, max_duration=trailers.max_duration,
     )  # fmt: skip
-    decision = choose_trailer(candidates, prefs)
+    return choose_trailer(found, prefs)
+
+
+def _decision_record(decision: Decision, chosen_url: str | None) -> list[dict[str, Any]]:
+    return [
+        {
+            "url": s.candidate.url,
+            "source": s.candidate.source,
+            "name": s.candidate.name,
+            "type": s.candidate.type,
+            "language": s.candidate.language,
+            "score": round(s.score, 3),
+            "accepted": s.accepted,
+            "reason": s.reason,
+            "chosen": s.candidate.url == chosen_url,
+        }
+        for s in decision.ranked
+    ]
+
+
+async def _download_best(
+    ctx: WorkerContext, job: JobInput, where: Located, decision: Decision
+) -> Outcome:
+    """Try the accepted candidates in order until one downloads and verifies."""
+    base = {"title": where.title, "year": where.year}
+    ours = Path(job.our_trailer) if job.our_trailer else None
     failures: list[str] = []
     for scored in decision.accepted[:MAX_ATTEMPTS]:
+        url = scored.candidate.url
         try:
-            if ours is not None and ours.is_file():  # a pin replaces the trailer we wrote
-                ours.unlink()
-            placed = await download_trailer(
-                scored.candidate.url, target, trailers, settings.youtube
-            )
+            async with ctx.slots.hold():
+                if ours is not None and ours.is_file():  # a pin replaces the trailer we wrote
+                    ours.unlink()
+                placed = await download_trailer(
+                    url, where.target, ctx.settings.trailers, ctx.settings.youtube
+                )
         except (CandidateFailed, VerificationFailed) as exc:
-            failures.append(f"{scored.candidate.url}: {exc}")
-            log.info("candidate failed", url=scored.candidate.url, reason=str(exc))
+            failures.append(f"{url}: {exc}")
+            log.info("candidate failed", url=url, reason=str(exc))
             continue
         except FileExistsError:
-            return _outcome(job, "present", f"a trailer appeared meanwhile at {target}",
-                            trailer_path=str(target), ours=False, **base)  # fmt: skip
+            return _outcome(job, "present", f"a trailer appeared meanwhile at {where.target}",
+                            trailer_path=str(where.target), ours=False, **base)  # fmt: skip
         return _outcome(
             job, "downloaded", scored.reason, trailer_path=str(placed.path), ours=True,
             bytes=placed.size, seconds=round(placed.seconds, 3),
-            candidates=_decision_record(decision, scored.candidate.url), **base,
+            candidates=_decision_record(decision, url), **base,
         )  # fmt: skip
-    if not candidates:
+    if not decision.ranked:
         reason = "no candidate: no trailer id from the Arr or TMDB"
     elif failures:
         reason = "every chosen candidate failed: " + "; ".join(failures)
     else:
         reason = "no candidate passed: " + "; ".join(s.reason for s in decision.ranked[:5])
     return _outcome(job, "no_trailer", reason, candidates=_decision_record(decision, None), **base)
+
+
+async def ensure_trailer_for(ctx: WorkerContext, job: JobInput) -> Outcome:
+    """Make sure the media has a trailer; return the outcome. Transient errors propagate."""
+    instance = ctx.settings.instance(job.instance)
+    if instance is None:
+        return _outcome(job, "failed", f"instance {job.instance!r} is no longer configured")
+    try:
+        where = await _locate(ArrClient(ctx.session, instance), instance, ctx.settings, job)
+        for leftover in stale_temp_files(where.target.parent):
+            leftover.unlink(missing_ok=True)
+        _keep_existing(job, where)
+        decision = await _candidates(ctx, job, where)
+        return await _download_best(ctx, job, where, decision)
+    except Finished as finished:
+        return finished.outcome
+    except MediaGone:
+        return _outcome(job, "gone", f"{job.instance} no longer has this {job.kind}")
+    except PermanentError as exc:
+        return _outcome(job, "failed", str(exc))

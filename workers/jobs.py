@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import socket
 import time
 from typing import Any
@@ -22,7 +24,8 @@ from app.queue import (
     json_loads,
     redis_settings,
 )
-from workers.ensure import JobInput, ensure_trailer_for
+from workers.ensure import JobInput, WorkerContext, ensure_trailer_for
+from workers.slots import DownloadSlots
 
 log = structlog.get_logger("trailarr.worker")
 
@@ -46,7 +49,6 @@ async def ensure_trailer(
 ) -> str:
     """arq job: ensure one media item has a trailer, then report the outcome through Redis."""
     redis = ctx["redis"]
-    settings: Settings = ctx["settings"]
     job_id: str = ctx["job_id"]
     job_try: int = ctx.get("job_try", 1)
     covers = int(await redis.get(LATEST_EVENT_PREFIX + job_id) or 0)
@@ -54,7 +56,7 @@ async def ensure_trailer(
     job = JobInput(instance, int(arr_id), kind, our_trailer, pinned_url)
     bound = log.bind(job_id=job_id, instance=instance, media_id=arr_id)
     try:
-        outcome = await ensure_trailer_for(settings, ctx["session"], job)
+        outcome = await ensure_trailer_for(ctx["tools"], job)
     except TransientError as exc:
         if job_try < MAX_TRIES:
             delay = retry_delay(job_try)
@@ -73,14 +75,28 @@ async def ensure_trailer(
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
-    ctx["session"] = aiohttp.ClientSession()
-    ctx["worker_name"] = f"{socket.gethostname()}:{id(ctx)}"
+    settings: Settings = ctx["settings"]
+    slots = DownloadSlots(ctx["redis"], settings.trailers.concurrency)
+    ctx["tools"] = WorkerContext(settings, aiohttp.ClientSession(), slots)
+    ctx["worker_name"] = f"{socket.gethostname()}:{os.getpid()}"
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:
-    session: aiohttp.ClientSession | None = ctx.get("session")
-    if session is not None:
-        await session.close()
+    tools: WorkerContext | None = ctx.get("tools")
+    if tools is not None:
+        await tools.session.close()
+
+
+async def stop_worker(worker: Worker, grace_s: float = 30.0) -> None:
+    """Stop taking jobs, let running ones finish for up to `grace_s`, then close.
+
+    Jobs still running after that are cancelled; arq queues them again (at-least-once).
+    """
+    worker.allow_pick_jobs = False
+    running = [task for task in worker.tasks.values() if not task.done()]
+    if running:
+        await asyncio.wait(running, timeout=grace_s)
+    await worker.close()
 
 
 def build_worker(
@@ -103,7 +119,8 @@ def build_worker(
         on_shutdown=_shutdown,
         handle_signals=handle_signals,
         burst=burst,
-        max_jobs=settings.trailers.concurrency,
+        # Downloads are limited across workers by DownloadSlots; other steps are cheap.
+        max_jobs=max(10, settings.trailers.concurrency),
         poll_delay=0.05,
         keep_result=0,
         job_timeout=JOB_TIMEOUT_S,
