@@ -32,6 +32,7 @@ def resolve_api_key(settings: Settings) -> tuple[str, Path | None]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(16)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # the file may have existed with a looser mode
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(key + "\n")
     return key, path

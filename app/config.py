@@ -13,8 +13,21 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 
 class ConfigError(Exception):
@@ -83,6 +96,12 @@ class TrailerSettings(_Section):
     search: bool = True
     concurrency: int = Field(default=2, ge=1, le=64)
 
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> TrailerSettings:
+        if self.max_duration <= self.min_duration:
+            raise ValueError("max_duration must be greater than min_duration")
+        return self
+
 
 class TmdbSettings(_Section):
     """`[tmdb]`: optional TMDB access for trailer keys."""
@@ -96,6 +115,18 @@ class YoutubeSettings(_Section):
 
     url_template: str = "https://www.youtube.com/watch?v={key}"
     cookies_file: str = ""
+    cooldown: str = "30m"
+
+    @field_validator("cooldown")
+    @classmethod
+    def _cooldown_is_duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def cooldown_seconds(self) -> float:
+        """How long YouTube downloads pause after YouTube throttles us."""
+        return parse_duration(self.cooldown)
 
     @field_validator("url_template")
     @classmethod
@@ -113,7 +144,8 @@ class ReconcileSettings(_Section):
     @field_validator("interval")
     @classmethod
     def _is_duration(cls, value: str) -> str:
-        parse_duration(value)
+        if parse_duration(value) <= 0:
+            raise ValueError("must be longer than zero")
         return value
 
     @property
@@ -206,6 +238,8 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         return Settings(**values)
     except ValidationError as exc:
         raise ConfigError(_describe(path, exc)) from exc
+    except SettingsError as exc:  # an environment variable that is not valid JSON
+        raise ConfigError(f"invalid configuration in the environment: {exc}") from exc
 
 
 def _describe(path: Path, exc: ValidationError) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from pathlib import Path
 
@@ -38,6 +39,21 @@ def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def split_statements(script: str) -> list[str]:
+    """Complete SQL statements of a script (a trigger's inner `;` does not end it)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not all(
+        part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()
+    ):
+        statements.append(buffer.strip())  # let SQLite report the incomplete statement
+    return statements
+
+
 async def migrate(conn: aiosqlite.Connection, directory: Path = MIGRATIONS_DIR) -> list[int]:
     """Apply the migrations not yet applied; return their versions."""
     await conn.execute(
@@ -50,7 +66,7 @@ async def migrate(conn: aiosqlite.Connection, directory: Path = MIGRATIONS_DIR) 
     for version, file in migration_files(directory):
         if version in done:
             continue
-        statements = [s for s in file.read_text(encoding="utf-8").split(";\n") if s.strip()]
+        statements = split_statements(file.read_text(encoding="utf-8"))
         await conn.execute("BEGIN IMMEDIATE")
         try:
             for statement in statements:

@@ -67,9 +67,11 @@ class Store:
         now = time.time()
         media_rows: list[tuple[Any, ...]] = []
         event_rows: list[tuple[Any, ...]] = []
+        media_at: list[int] = []
         forget: list[tuple[str, int]] = []
+        last_forget: dict[tuple[str, int], int] = {}
         pending: list[tuple[int, str, int, str] | None] = []
-        for item in batch:
+        for position, item in enumerate(batch):
             event, media = item.event, item.event.media
             event_id = self._next_event_id
             self._next_event_id += 1
@@ -82,23 +84,31 @@ class Store:
                     item.instance, media.kind, media.arr_id, media.title, media.year,
                     media.folder, media.tmdb_id, now,
                 ))  # fmt: skip
+                media_at.append(position)
                 pending.append((event_id, item.instance, media.arr_id, media.kind))
             else:
                 pending.append(None)
                 if media is not None and event.action is Action.FORGET:
                     forget.append((item.instance, media.arr_id))
+                    last_forget[(item.instance, media.arr_id)] = position
             event_rows.append((
                 event_id, now, item.instance, event.event_type, event.action.value,
                 media.arr_id if media else None, event.summary, job_id, state,
             ))  # fmt: skip
         await self.conn.execute("BEGIN IMMEDIATE")
         try:
-            if media_rows:
-                await self.conn.executemany(_UPSERT_MEDIA, media_rows)
+            # Deletes first, then only the upserts that came after a key's last delete:
+            # the same order of effects as applying the batch item by item.
             if forget:
                 await self.conn.executemany(
                     "DELETE FROM media WHERE instance = ? AND arr_id = ?", forget
                 )
+                media_rows = [
+                    row for row, at in zip(media_rows, media_at, strict=True)
+                    if at > last_forget.get((row[0], row[2]), -1)
+                ]  # fmt: skip
+            if media_rows:
+                await self.conn.executemany(_UPSERT_MEDIA, media_rows)
             await self.conn.executemany(_INSERT_EVENT, event_rows)
             extras = await self._job_extras([(p[1], p[2]) for p in pending if p])
         except BaseException:

@@ -43,6 +43,7 @@ import contextlib
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -57,6 +58,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import redis as sync_redis
 
@@ -372,23 +374,54 @@ class Phase:
     errors: dict[str, int] = field(default_factory=dict)
     ok_ids: list[int] = field(default_factory=list)
     complete: bool = False
+    server_cpu_s: float = 0.0
+    redis_cpu_s: float = 0.0
+    wrk_cpu_s: float = 0.0
+    box_busy: float = 0.0
 
     @property
     def rps(self) -> float:
         """Answers per second, first request to last answer."""
         return self.answered / self.span_s if self.span_s > 0 else 0.0
 
+    def per_request_us(self, seconds: float) -> float:
+        """`seconds` of CPU spread over the answers, in microseconds."""
+        return seconds / self.answered * 1e6 if self.answered else 0.0
+
     def line(self) -> str:
         """One summary line."""
         codes = " ".join(f"{code}:{n}" for code, n in sorted(self.statuses.items()))
         errors = {k: v for k, v in self.errors.items() if v}
         return (
-            f"{self.name:<26} -t{self.threads} -c{self.connections:<3} {self.answered:>6} answers"
-            f" in {self.span_s:6.2f} s = {self.rps:8.0f} req/s   p50 {self.p50_ms:6.2f} ms"
-            f"  p90 {self.p90_ms:6.2f} ms  p99 {self.p99_ms:6.2f} ms  max {self.max_ms:7.2f} ms"
-            f"   [{codes}]{'  errors ' + str(errors) if errors else ''}"
+            f"{self.name:<22} -t{self.threads} -c{self.connections:<3} {self.answered:>6} in"
+            f" {self.span_s:5.2f} s = {self.rps:6.0f} req/s  p50 {self.p50_ms:6.2f}"
+            f"  p90 {self.p90_ms:6.2f}  p99 {self.p99_ms:6.2f}  max {self.max_ms:6.2f} ms"
+            f"  cpu/req server {self.per_request_us(self.server_cpu_s):4.0f}"
+            f" redis {self.per_request_us(self.redis_cpu_s):3.0f}"
+            f" wrk {self.per_request_us(self.wrk_cpu_s):3.0f} us  box {self.box_busy:4.0%}"
+            f"  [{codes}]"
+            f"{'  errors ' + str(errors) if errors else ''}"
             f"{'' if self.complete else '  INCOMPLETE (duration cap hit)'}"
         )
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process, all its threads, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def box_times() -> tuple[float, float]:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return float(sum(values) - idle), float(sum(values))
+
+
+def redis_cpu(client: sync_redis.Redis) -> float:
+    """CPU seconds the Redis server has used (INFO cpu)."""
+    info: dict[str, Any] = client.info("cpu")  # type: ignore[assignment]
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
 def run_wrk(phase: Phase, port: int, first_id: int, work: Path, cap_s: int) -> Phase:
@@ -404,6 +437,8 @@ def run_wrk(phase: Phase, port: int, first_id: int, work: Path, cap_s: int) -> P
         "wrk", f"-t{phase.threads}", f"-c{phase.connections}", f"-d{cap_s}s", "--timeout", "10s",
         "--latency", "-s", str(script), f"http://127.0.0.1:{port}/webhook/radarr",
     ]  # fmt: skip
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy, total = box_times()
     with open(out / "stdout", "wb") as stdout:
         process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.STDOUT)
         markers = [out / f"done-{i}" for i in range(phase.threads)]
@@ -418,6 +453,10 @@ def run_wrk(phase: Phase, port: int, first_id: int, work: Path, cap_s: int) -> P
             if process.poll() is None:
                 process.kill()
                 process.wait()
+    busy_after, total_after = box_times()
+    phase.box_busy = (busy_after - busy) / (total_after - total) if total_after > total else 0.0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk is the only child waited for
+    phase.wrk_cpu_s = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     text = (out / "stdout").read_text(encoding="utf-8", errors="replace")
     match = re.search(r"^BENCH_RESULT (.*)$", text, re.MULTILINE)
     if match is None:
@@ -464,13 +503,15 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=5000, help="per 50-connection run")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads at --connections")
-    parser.add_argument("--rounds", type=int, default=3, help="bare/trailarr runs, median kept")
+    parser.add_argument("--rounds", type=int, default=5, help="bare/trailarr pairs; median kept")
     parser.add_argument("--warmup", type=int, default=500, help="requests before each phase")
     parser.add_argument("--low-requests", type=int, default=2000, help="the 5-connection run")
     parser.add_argument("--low-connections", type=int, default=5)
     parser.add_argument("--low-threads", type=int, default=1)
     parser.add_argument("--cap", type=int, default=120, help="seconds, at most, per wrk run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--app-root", type=Path, help="run `python -m app.cli` from this source "
+                        "tree (e.g. a scratch copy) instead of .venv/bin/trailarr")  # fmt: skip
     parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare is not None:
@@ -484,21 +525,25 @@ def main() -> int:
     data_dir = work / "data"
     processes: list[subprocess.Popen[bytes]] = []
     phases: list[Phase] = []
-    phase_no = 0
-
-    def phase(name: str, port: int, requests: int, connections: int, threads: int) -> Phase:
-        nonlocal phase_no
-        phase_no += 1
-        run = run_wrk(Phase(name, requests, connections, threads), port,
-                      phase_no * PHASE_STRIDE, work, args.cap)  # fmt: skip
-        phases.append(run)
-        print(run.line(), flush=True)
-        return run
-
+    bare_runs: list[Phase] = []
+    trailarr_runs: list[Phase] = []
     bare_log = open(work / "bare.log", "wb")  # noqa: SIM115 (closed in finally)
     trailarr_log = open(work / "trailarr.log", "wb")  # noqa: SIM115
     try:
         with redis_url() as redis:
+            client = sync_redis.Redis.from_url(redis)
+
+            def phase(name: str, server: subprocess.Popen[bytes], port: int, requests: int,
+                      connections: int, threads: int) -> Phase:  # fmt: skip
+                cpu, redis_before = process_cpu(server.pid), redis_cpu(client)
+                run = run_wrk(Phase(name, requests, connections, threads), port,
+                              (len(phases) + 1) * PHASE_STRIDE, work, args.cap)  # fmt: skip
+                run.server_cpu_s = process_cpu(server.pid) - cpu
+                run.redis_cpu_s = redis_cpu(client) - redis_before
+                phases.append(run)
+                print(run.line(), flush=True)
+                return run
+
             bare_port, trailarr_port = free_port(), free_port()
             config = trailarr_config(data_dir, trailarr_port, redis)
             bare = subprocess.Popen(
@@ -506,37 +551,39 @@ def main() -> int:
                 stdout=bare_log, stderr=subprocess.STDOUT, cwd=ROOT, env=clean_env(),
             )  # fmt: skip
             processes.append(bare)
+            command, env = [str(TRAILARR)], clean_env()
+            if args.app_root is not None:
+                command = [sys.executable, "-m", "app.cli"]
+                env["PYTHONPATH"] = str(args.app_root.resolve())
             trailarr = subprocess.Popen(
-                [str(TRAILARR), "--config", str(config), "web"],
-                stdout=trailarr_log, stderr=subprocess.STDOUT, cwd=data_dir, env=clean_env(),
+                [*command, "--config", str(config), "web"],
+                stdout=trailarr_log, stderr=subprocess.STDOUT, cwd=data_dir, env=env,
             )  # fmt: skip
             processes.append(trailarr)
             wait_http(f"http://127.0.0.1:{bare_port}/health", bare)
             wait_http(f"http://127.0.0.1:{trailarr_port}/health", trailarr)
             print(f"bare aiohttp on :{bare_port} (pid {bare.pid}), trailarr web on"
                   f" :{trailarr_port} (pid {trailarr.pid}), redis {redis},"
-                  f" data {data_dir}\n")  # fmt: skip
+                  f" data {data_dir}\nlatencies in ms; cpu/req: CPU time of the server process"
+                  f" (all threads) and of redis-server per answer\n")  # fmt: skip
 
             c, t = args.connections, args.threads
             if args.warmup:
-                phase("warm-up bare", bare_port, args.warmup, c, t)
-                phase("warm-up trailarr", trailarr_port, args.warmup, c, t)
-            bare_runs: list[Phase] = []
-            trailarr_runs: list[Phase] = []
+                phase("warm-up bare", bare, bare_port, args.warmup, c, t)
+                phase("warm-up trailarr", trailarr, trailarr_port, args.warmup, c, t)
             for n in range(1, args.rounds + 1):
-                bare_runs.append(phase(f"round {n} bare", bare_port, args.requests, c, t))
+                bare_runs.append(phase(f"round {n} bare", bare, bare_port, args.requests, c, t))
                 trailarr_runs.append(
-                    phase(f"round {n} trailarr", trailarr_port, args.requests, c, t)
+                    phase(f"round {n} trailarr", trailarr, trailarr_port, args.requests, c, t)
                 )
             if args.warmup:
-                phase("warm-up trailarr low", trailarr_port, min(args.warmup, 200),
+                phase("warm-up trailarr -c5", trailarr, trailarr_port, min(args.warmup, 200),
                       args.low_connections, args.low_threads)  # fmt: skip
-            low = phase(f"trailarr {args.low_connections} conns", trailarr_port,
+            low = phase(f"trailarr {args.low_connections} conns", trailarr, trailarr_port,
                         args.low_requests, args.low_connections, args.low_threads)  # fmt: skip
 
             stop_bare = stop_process(bare)
             stop_trailarr = stop_process(trailarr)
-            client = sync_redis.Redis.from_url(redis)
             queued_jobs = int(client.zcard("arq:queue"))  # type: ignore[arg-type]
             client.close()
     finally:
@@ -556,36 +603,47 @@ def main() -> int:
     events, event_ids = count_events(data_dir / "trailarr.db")
     missing = ok_ids - event_ids
 
-    bare_rps = statistics.median(p.rps for p in bare_runs)
-    trailarr_rps = statistics.median(p.rps for p in trailarr_runs)
-    ratio = trailarr_rps / bare_rps if bare_rps else 0.0
-    median_run = sorted(trailarr_runs, key=lambda p: p.rps)[len(trailarr_runs) // 2]
-    median_bare = sorted(bare_runs, key=lambda p: p.rps)[len(bare_runs) // 2]
+    pairs = zip(bare_runs, trailarr_runs, strict=True)
+    ratios = [t.rps / b.rps if b.rps else 0.0 for b, t in pairs]
+    ratio = statistics.median(ratios)
+    median_of = len(bare_runs)
+
+    def middle(runs: list[Phase]) -> Phase:
+        return sorted(runs, key=lambda p: p.rps)[len(runs) // 2]
+
+    def cpu_us(runs: list[Phase]) -> float:
+        return statistics.median(p.per_request_us(p.server_cpu_s) for p in runs)
+
+    mid_bare, mid_trailarr = middle(bare_runs), middle(trailarr_runs)
+    redis_us = statistics.median(p.per_request_us(p.redis_cpu_s) for p in trailarr_runs)
     complete = all(p.complete for p in phases)
 
     print("\n=== summary ===")
-    print(f"webhook body: {len(str(10_001_000).join(body_segments()).encode())} bytes")
-    print(f"bare aiohttp   -c{args.connections}: {bare_rps:8.0f} req/s (median of {args.rounds})"
-          f"  p50 {median_bare.p50_ms:.2f} ms  p99 {median_bare.p99_ms:.2f} ms")  # fmt: skip
-    print(f"trailarr web   -c{args.connections}: {trailarr_rps:8.0f} req/s (median of"
-          f" {args.rounds})  p50 {median_run.p50_ms:.2f} ms"
-          f"  p99 {median_run.p99_ms:.2f} ms")  # fmt: skip
-    print(f"trailarr web   -c{args.low_connections}: {low.rps:8.0f} req/s"
-          f"  p50 {low.p50_ms:.2f} ms  p99 {low.p99_ms:.2f} ms")  # fmt: skip
-    print(f"requests sent to trailarr {sent}, answered 2xx {answered_2xx}, non-202 {non_202},"
+    print(f"webhook body: {len(str(10_001_000).join(body_segments()).encode())} bytes,"
+          f" {args.requests} distinct movies per run, {median_of} rounds"
+          " (medians below)")  # fmt: skip
+    print(f"bare aiohttp  -c{c}: {mid_bare.rps:6.0f} req/s  p50 {mid_bare.p50_ms:.2f} ms"
+          f"  p99 {mid_bare.p99_ms:.2f} ms  server CPU {cpu_us(bare_runs):.0f} us/req")  # fmt: skip
+    print(f"trailarr web  -c{c}: {mid_trailarr.rps:6.0f} req/s  p50 {mid_trailarr.p50_ms:.2f} ms"
+          f"  p99 {mid_trailarr.p99_ms:.2f} ms  server CPU {cpu_us(trailarr_runs):.0f} us/req"
+          f"  (+ redis {redis_us:.0f} us/req)")  # fmt: skip
+    print(f"trailarr web  -c{args.low_connections}: {low.rps:6.0f} req/s  p50 {low.p50_ms:.2f} ms"
+          f"  p99 {low.p99_ms:.2f} ms  max {low.max_ms:.2f} ms")  # fmt: skip
+    print("throughput ratio per round: " + " ".join(f"{r:.3f}" for r in ratios))
+    print(f"requests sent to trailarr {sent}; answered 2xx {answered_2xx}; non-202 {non_202};"
           f" transport errors {transport_errors}")  # fmt: skip
     print(f"events in SQLite {events}; 2xx answers {answered_2xx}; 2xx job ids missing from"
-          f" SQLite {len(missing)}; arq jobs still queued in Redis {queued_jobs}")  # fmt: skip
+          f" SQLite {len(missing)}; arq jobs queued in Redis {queued_jobs}")  # fmt: skip
     print(f"exit codes after SIGTERM: trailarr {stop_trailarr}, bare {stop_bare}")
     results = [
-        (f"throughput ratio trailarr/bare = {ratio:.3f} (target >= {TARGET_RATIO})",
-         ratio >= TARGET_RATIO),
-        (f"p99 at {args.low_connections} connections = {low.p99_ms:.2f} ms (target <= "
-         f"{TARGET_LOW_P99_MS:g} ms)", low.p99_ms <= TARGET_LOW_P99_MS),
-        (f"every answer 202 ({answered_2xx} of {sent} sent)", non_202 == 0 and
-         transport_errors == 0 and answered_2xx == sent),
-        (f"every 202 in SQLite ({events} events, {answered_2xx} answers, {len(missing)} missing)",
-         not missing and events == answered_2xx and len(ok_ids) == answered_2xx),
+        (f"throughput ratio trailarr/bare = {ratio:.3f} (median of {median_of};"
+         f" target >= {TARGET_RATIO})", ratio >= TARGET_RATIO),
+        (f"p99 at {args.low_connections} connections = {low.p99_ms:.2f} ms (target <="
+         f" {TARGET_LOW_P99_MS:g} ms)", low.p99_ms <= TARGET_LOW_P99_MS),
+        (f"every answer 202 ({answered_2xx} of {sent} sent)",
+         non_202 == 0 and transport_errors == 0 and answered_2xx == sent),
+        (f"every 202 in SQLite ({events} events for {answered_2xx} answers, {len(missing)}"
+         " missing)", not missing and events == answered_2xx and len(ok_ids) == answered_2xx),
         ("every wrk run completed its request count", complete),
         ("trailarr exited 0 on SIGTERM", stop_trailarr == 0),
     ]  # fmt: skip

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -206,3 +208,10 @@ class Stack:
         """Read the database."""
         rows: list[dict[str, Any]] = await self.runtime.store.fetch_all(query, params)
         return rows
+
+
+async def until(condition: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
+    """Wait for a condition on state outside this process (Redis, the disk): it offers no event."""
+    async with asyncio.timeout(timeout):
+        while not await condition():  # noqa: ASYNC110 - nothing to await across processes
+            await asyncio.sleep(0.02)

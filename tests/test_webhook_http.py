@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
+import gzip
 import io
 import json
 from collections.abc import AsyncIterator, Callable
@@ -509,28 +510,40 @@ def chunked(body: bytes, chunk: int = 64 * 1024) -> Callable[[], AsyncIterator[b
     return stream
 
 
-@pytest.mark.parametrize("transfer", ["content-length", "chunked"])
+Transfer = Literal["content-length", "chunked", "gzip"]
+TRANSFERS: list[Transfer] = ["content-length", "chunked", "gzip"]
+
+
+def sent_as(
+    transfer: Transfer, body: bytes
+) -> tuple[bytes | Callable[[], AsyncIterator[bytes]], dict[str, str]]:
+    """The body and headers for a transfer: announced length, chunked, or gzip-compressed."""
+    if transfer == "chunked":
+        return chunked(body), {}
+    if transfer == "gzip":
+        return gzip.compress(body), {"Content-Encoding": "gzip"}
+    return body, {}
+
+
+@pytest.mark.parametrize("transfer", TRANSFERS)
 @pytest.mark.parametrize("size", [MAX_BODY + 1, 3 * MAX_BODY])
 async def test_body_over_1_mib_is_413_and_queues_nothing(
-    stack: Stack, transfer: str, size: int
+    stack: Stack, transfer: Transfer, size: int
 ) -> None:
-    """A body over 1 MiB is a 413, whether its length is announced or it arrives chunked."""
-    body = padded(size)
-    status, answer = await send(
-        stack, "radarr", body if transfer == "content-length" else chunked(body)
-    )
+    """A body over 1 MiB is a 413: announced, chunked, or only once a small gzip is inflated."""
+    data, headers = sent_as(transfer, padded(size))
+    status, answer = await send(stack, "radarr", data, headers=headers)
     assert (status, answer) == (413, {"error": f"body over {MAX_BODY} bytes"})
     assert await traces(stack) == NOTHING
 
 
-@pytest.mark.parametrize("transfer", ["content-length", "chunked"])
-async def test_body_of_exactly_1_mib_is_accepted(stack: Stack, transfer: str) -> None:
+@pytest.mark.parametrize("transfer", TRANSFERS)
+async def test_body_of_exactly_1_mib_is_accepted(stack: Stack, transfer: Transfer) -> None:
     """1 MiB is the limit, not over it: such a Download is answered 202."""
     body = padded(MAX_BODY)
     assert len(body) == MAX_BODY
-    status, answer = await send(
-        stack, "radarr", body if transfer == "content-length" else chunked(body)
-    )
+    data, headers = sent_as(transfer, body)
+    status, answer = await send(stack, "radarr", data, headers=headers)
     assert (status, answer) == (
         202, {"status": "queued", "event_id": 1, "job_id": "ensure:radarr:2"},
     )  # fmt: skip

@@ -5,11 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from app.auth import is_authorized
+from app.metrics import METRICS
 from app.runtime import RUNTIME
 from app.store import Incoming
 from webhooks.events import Action, PayloadError, parse_webhook
 
 MAX_BODY = 1024 * 1024
+EVENT_TYPE: web.RequestKey[str] = web.RequestKey("event_type", str)
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -18,13 +20,23 @@ def _error(status: int, message: str) -> web.Response:
 
 async def receive_webhook(request: web.Request) -> web.Response:
     """Answer as PRODUCT.md §3 says; a 202 only once the event is committed to SQLite."""
+    response = await _receive(request)
+    metrics = request.app.get(METRICS)
+    if metrics is not None:
+        known = response.status not in (401, 404)  # else the name may be anything a client sent
+        instance = request.match_info["instance"] if known else None
+        metrics.count_webhook(instance, request.get(EVENT_TYPE), response.status)
+    return response
+
+
+async def _receive(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     name = request.match_info["instance"]
+    if not is_authorized(request, runtime.api_key):  # first, so names don't leak
+        return _error(401, "missing or wrong API key")
     instance = runtime.settings.instance(name)
     if instance is None:
         return _error(404, f"unknown instance {name!r}")
-    if not is_authorized(request, runtime.api_key):
-        return _error(401, "missing or wrong API key")
     if request.content_length is not None and request.content_length > MAX_BODY:
         return _error(413, f"body over {MAX_BODY} bytes")
     try:
@@ -35,6 +47,7 @@ async def receive_webhook(request: web.Request) -> web.Response:
         event = parse_webhook(body, instance.kind)
     except PayloadError as exc:
         return _error(400, str(exc))
+    request[EVENT_TYPE] = event.event_type
     if event.action is Action.TEST:
         return web.json_response({"status": "ok", "message": "Trailarr received the test"})
     recorded = await runtime.intake.submit(Incoming(name, event))

@@ -23,8 +23,8 @@ from app.choose import (
     tmdb_candidates,
 )
 from app.config import ArrInstance, Settings
-from app.errors import MediaGone, PermanentError, VerificationFailed
-from workers.download import CandidateFailed, download_trailer
+from app.errors import DownloadTransient, MediaGone, PermanentError, VerificationFailed
+from workers.download import CandidateFailed, classify_download_error, download_trailer
 from workers.metadata import ArrClient, TmdbClient
 from workers.paths import (
     find_existing_trailer,
@@ -35,6 +35,14 @@ from workers.paths import (
     within_roots,
 )
 from workers.slots import DownloadSlots
+from workers.youtube import (
+    Cooldown,
+    CoolingDown,
+    SearchFunction,
+    is_youtube,
+    search_query,
+    youtube_search,
+)
 
 log = structlog.get_logger("trailarr.worker")
 MAX_ATTEMPTS = 3
@@ -59,6 +67,8 @@ class WorkerContext:
     settings: Settings
     session: aiohttp.ClientSession
     slots: DownloadSlots
+    cooldown: Cooldown
+    search: SearchFunction | None = None  # None: yt-dlp's real search
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +187,33 @@ async def _candidates(ctx: WorkerContext, job: JobInput, where: Located) -> Deci
         languages=tuple(languages), original_language=original_code,
         min_duration=trailers.min_duration, max_duration=trailers.max_duration,
     )  # fmt: skip
-    return choose_trailer(found, prefs)
+    decision = choose_trailer(found, prefs)
+    if decision.chosen is None and trailers.search:
+        found += await _search(ctx, job, where)
+        decision = choose_trailer(found, prefs)
+    return decision
+
+
+async def _search(ctx: WorkerContext, job: JobInput, where: Located) -> list[Candidate]:
+    """The YouTube search fallback; a throttled search starts the cool-down."""
+    await ctx.cooldown.check()
+    query = search_query(where.title, where.year, job.kind)
+    try:
+        return await youtube_search(query, ctx.settings.youtube, ctx.search)
+    except Exception as exc:  # yt-dlp raises its own error types
+        error = classify_download_error(str(exc))
+        if isinstance(error, DownloadTransient):
+            await _throttled(ctx, error)
+            raise error from exc
+        log.info("search failed", query=query, reason=str(exc))
+        return []
+
+
+async def _throttled(ctx: WorkerContext, error: DownloadTransient) -> None:
+    """Turn YouTube throttling into the global cool-down (and this job's deferral)."""
+    if error.throttled:
+        await ctx.cooldown.start(str(error))
+        raise CoolingDown(ctx.cooldown.seconds, str(error)) from error
 
 
 def _decision_record(decision: Decision, chosen_url: str | None) -> list[dict[str, Any]]:
@@ -206,6 +242,8 @@ async def _download_best(
     failures: list[str] = []
     for scored in decision.accepted[:MAX_ATTEMPTS]:
         url = scored.candidate.url
+        if is_youtube(url, ctx.settings.youtube):
+            await ctx.cooldown.check()
         try:
             async with ctx.slots.hold():
                 if ours is not None and ours.is_file():  # a pin replaces the trailer we wrote
@@ -217,6 +255,9 @@ async def _download_best(
             failures.append(f"{url}: {exc}")
             log.info("candidate failed", url=url, reason=str(exc))
             continue
+        except DownloadTransient as exc:
+            await _throttled(ctx, exc)
+            raise
         except FileExistsError:
             return _outcome(job, "present", f"a trailer appeared meanwhile at {where.target}",
                             trailer_path=str(where.target), ours=False, **base)  # fmt: skip

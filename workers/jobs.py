@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import socket
 import time
 from typing import Any
@@ -26,16 +27,19 @@ from app.queue import (
 )
 from workers.ensure import JobInput, WorkerContext, ensure_trailer_for
 from workers.slots import DownloadSlots
+from workers.youtube import Cooldown, CoolingDown
 
 log = structlog.get_logger("trailarr.worker")
 
 MAX_TRIES = 8
+RETRY_BASE_S = 5.0
 JOB_TIMEOUT_S = 900
+FAILURES_PREFIX = "trailarr:failures:"
 
 
-def retry_delay(job_try: int) -> float:
-    """Seconds before try `job_try + 1`: 5 s, 10 s, 20 s … capped at 10 minutes."""
-    return float(min(5 * 2 ** (job_try - 1), 600))
+def retry_delay(failures: int) -> float:
+    """Seconds before the next try after `failures` transient failures: 5, 10, 20 … 600."""
+    return float(min(RETRY_BASE_S * 2 ** (failures - 1), 600))
 
 
 async def ensure_trailer(
@@ -50,20 +54,27 @@ async def ensure_trailer(
     """arq job: ensure one media item has a trailer, then report the outcome through Redis."""
     redis = ctx["redis"]
     job_id: str = ctx["job_id"]
-    job_try: int = ctx.get("job_try", 1)
     covers = int(await redis.get(LATEST_EVENT_PREFIX + job_id) or 0)
     started = time.time()
     job = JobInput(instance, int(arr_id), kind, our_trailer, pinned_url)
     bound = log.bind(job_id=job_id, instance=instance, media_id=arr_id)
     try:
         outcome = await ensure_trailer_for(ctx["tools"], job)
+    except CoolingDown as exc:
+        # Waiting out YouTube's cool-down is not a failure: it does not use up a try.
+        bound.info("deferred: youtube cool-down", retry_in=round(exc.seconds, 1))
+        jitter = random.uniform(0, min(5.0, exc.seconds * 0.2))  # don't all wake at once
+        raise Retry(defer=exc.seconds + jitter) from exc
     except TransientError as exc:
-        if job_try < MAX_TRIES:
-            delay = retry_delay(job_try)
+        failures = int(await redis.incr(FAILURES_PREFIX + job_id))
+        await redis.expire(FAILURES_PREFIX + job_id, 7 * 86400)
+        if failures < MAX_TRIES:
+            delay = retry_delay(failures)
             bound.warning("transient failure, will retry", error=str(exc), retry_in=delay)
             raise Retry(defer=delay) from exc
         outcome = {"instance": instance, "arr_id": arr_id, "kind": kind, "outcome": "failed",
-                   "reason": f"gave up after {job_try} tries: {exc}"}  # fmt: skip
+                   "reason": f"gave up after {failures} tries: {exc}"}  # fmt: skip
+    await redis.delete(FAILURES_PREFIX + job_id)
     outcome.update(
         job_id=job_id, covers_event=covers, started_at=started, finished_at=time.time(),
         worker=ctx.get("worker_name", ""),
@@ -77,7 +88,8 @@ async def ensure_trailer(
 async def _startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
     slots = DownloadSlots(ctx["redis"], settings.trailers.concurrency)
-    ctx["tools"] = WorkerContext(settings, aiohttp.ClientSession(), slots)
+    cooldown = Cooldown(ctx["redis"], settings.youtube.cooldown_seconds)
+    ctx["tools"] = WorkerContext(settings, aiohttp.ClientSession(), slots, cooldown)
     ctx["worker_name"] = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -109,7 +121,7 @@ def build_worker(
                 ensure_trailer,
                 name=ENSURE_FUNCTION,
                 keep_result=0,
-                max_tries=MAX_TRIES + 1,
+                max_tries=1_000_000,  # tries are counted by FAILURES_PREFIX, not arq
                 timeout=JOB_TIMEOUT_S,
             )
         ],

@@ -43,6 +43,7 @@ class VideoServer(LocalServer):
         self.files: dict[str, Path] = {}
         self.blobs: dict[str, tuple[bytes, str]] = {}
         self.downloads: Counter[str] = Counter()
+        self.statuses: dict[str, int] = {}
 
     @property
     def url_template(self) -> str:
@@ -65,6 +66,10 @@ class VideoServer(LocalServer):
         self.files.pop(key, None)
         self.blobs[key] = (data, content_type)
 
+    def fail(self, key: str, status: int = 429) -> None:
+        """Answer every request for ``key`` with ``status`` (429: YouTube throttling)."""
+        self.statuses[key] = status
+
     def build_app(self) -> web.Application:
         """The aiohttp application serving the clips."""
         app = web.Application()
@@ -75,6 +80,8 @@ class VideoServer(LocalServer):
         key = request.match_info["key"]
         if request.method == "GET":
             self.downloads[key] += 1
+        if key in self.statuses:
+            return web.Response(status=self.statuses[key], text="Too Many Requests")
         if key in self.files:
             return web.FileResponse(self.files[key], headers={"Content-Type": "video/mp4"})
         if key in self.blobs:
