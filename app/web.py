@@ -1,47 +1,83 @@
-"""The aiohttp application factory and its small routes."""
+"""The aiohttp application factory: routes, the API-key guard, and what runs beside the server.
+
+| route | auth |
+|---|---|
+| `POST`/`PUT /webhook/{instance}` | key (checked by the receiver) |
+| `GET /health`, `GET /ready` | none |
+| `GET /`, `GET /media/{id}` | key; browsers get a Basic challenge |
+| `GET`/`POST /api/...` | key |
+| `GET /metrics` | key |
+"""
 
 from __future__ import annotations
 
-import time
+from collections.abc import AsyncIterator
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
+from app import api, status_page
+from app.auth import is_authorized
+from app.health import ARR_CHECK_INTERVAL_S, ARR_MONITOR, ArrMonitor, health, ready
+from app.metrics import METRICS, Metrics, metrics
 from app.runtime import RUNTIME, Runtime
+from app.templates import message_page
 from webhooks.receiver import MAX_BODY, receive_webhook
 
-
-async def health(request: web.Request) -> web.Response:
-    """Liveness: 200 while the process serves."""
-    return web.json_response({"status": "ok"})
+CHALLENGE = {"WWW-Authenticate": 'Basic realm="Trailarr"'}
 
 
-async def ready(request: web.Request) -> web.Response:
-    """Readiness: Redis and the database answer."""
-    runtime = request.app[RUNTIME]
-    checks: dict[str, dict[str, object]] = {}
-    started = time.perf_counter()
-    try:
-        await runtime.queue.redis.ping()
-        checks["redis"] = {"ok": True}
-    except Exception as exc:
-        checks["redis"] = {"ok": False, "error": type(exc).__name__}
-    try:
-        await runtime.store.fetch_all("SELECT 1")
-        checks["database"] = {"ok": True}
-    except Exception as exc:
-        checks["database"] = {"ok": False, "error": type(exc).__name__}
-    ok = all(check["ok"] for check in checks.values())
-    body = {"status": "ok" if ok else "fail", "checks": checks,
-            "ms": round((time.perf_counter() - started) * 1000, 2)}  # fmt: skip
-    return web.json_response(body, status=200 if ok else 503)
+def protected(handler: Handler, *, page: bool = False) -> Handler:
+    """`handler` behind the API key; cross-site form posts are refused (no CSRF through Basic)."""
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        if not is_authorized(request, request.app[RUNTIME].api_key):
+            message = "missing or wrong API key"
+            if page:
+                text = message_page("Unauthorized", "Sign in with the Trailarr API key "
+                                    "as the password (any user name).")  # fmt: skip
+                return web.Response(
+                    text=text, status=401, content_type="text/html", headers=CHALLENGE
+                )
+            return web.json_response({"error": message}, status=401, headers=CHALLENGE)
+        # Browsers resend Basic credentials on cross-site posts; they also say when they do.
+        if request.method == "POST" and request.headers.get("Sec-Fetch-Site") in (
+            "cross-site",
+            "same-site",
+        ):
+            return web.json_response({"error": "cross-site request refused"}, status=403)
+        return await handler(request)
+
+    return guarded
 
 
-def create_app(runtime: Runtime) -> web.Application:
+def _page(handler: Handler) -> Handler:
+    return protected(handler, page=True)
+
+
+def create_app(
+    runtime: Runtime, *, arr_check_interval: float = ARR_CHECK_INTERVAL_S
+) -> web.Application:
     """The HTTP application over an opened runtime."""
     app = web.Application(client_max_size=MAX_BODY)
     app[RUNTIME] = runtime
-    app.router.add_post("/webhook/{instance}", receive_webhook)
-    app.router.add_put("/webhook/{instance}", receive_webhook)
-    app.router.add_get("/health", health)
-    app.router.add_get("/ready", ready)
+    app[METRICS] = Metrics()
+    app[ARR_MONITOR] = ArrMonitor(runtime.settings.arr, interval=arr_check_interval)
+    app.cleanup_ctx.append(_arr_monitor)
+    router = app.router
+    router.add_post("/webhook/{instance}", receive_webhook)
+    router.add_put("/webhook/{instance}", receive_webhook)
+    router.add_get("/health", health)
+    router.add_get("/ready", ready)
+    router.add_get("/", _page(status_page.status_page))
+    router.add_get("/media/{id}", _page(status_page.media_page))
+    router.add_get("/metrics", protected(metrics))
+    api.add_routes(app, protected)
     return app
+
+
+async def _arr_monitor(app: web.Application) -> AsyncIterator[None]:
+    monitor = app[ARR_MONITOR]
+    monitor.start()
+    yield
+    await monitor.stop()

@@ -82,6 +82,7 @@ class Stack:
         *,
         mode: str = "run",
         tmdb_key: str = "tmdb-key",
+        second_radarr: bool = False,
         **trailers: Any,
     ) -> None:
         self.tmp = tmp_path
@@ -94,6 +95,7 @@ class Stack:
         self.sonarr = FakeArr("sonarr", root_folders=[TV + "/"])
         self.tmdb = FakeTmdb()
         self.videos = VideoServer()
+        self.radarr4k = FakeArr("radarr", root_folders=[MOVIES + "/"]) if second_radarr else None
         self.service: Service | None = None
         self.http: aiohttp.ClientSession | None = None
         self.base = ""
@@ -108,6 +110,8 @@ class Stack:
             {"name": "sonarr", "kind": "sonarr", "url": self.sonarr.url, "api_key": "arr-key",
              "path_mappings": [{"from": TV, "to": str(self.tv_root)}]},
         ]  # fmt: skip
+        if self.radarr4k is not None:
+            arr.append({**arr[0], "name": "radarr4k", "url": self.radarr4k.url})
         return Settings.model_validate(
             {
                 "data_dir": self.tmp / "data",
@@ -123,7 +127,7 @@ class Stack:
     async def __aenter__(self) -> Self:
         self.movies_root.mkdir(parents=True)
         self.tv_root.mkdir(parents=True)
-        for server in (self.radarr, self.sonarr, self.tmdb, self.videos):
+        for server in self.servers:
             await server.start()
         self.service = Service(self.settings(), "web" if self.mode == "web" else "run")
         await self.service.start()
@@ -141,8 +145,14 @@ class Stack:
             await self.http.close()
         if self.service is not None:
             await self.service.stop()
-        for server in (self.radarr, self.sonarr, self.tmdb, self.videos):
+        for server in self.servers:
             await server.stop()
+
+    @property
+    def servers(self) -> list[Any]:
+        """Every fake server of this stack."""
+        extra = [self.radarr4k] if self.radarr4k is not None else []
+        return [self.radarr, self.sonarr, self.tmdb, self.videos, *extra]
 
     @property
     def runtime(self) -> Any:

@@ -140,7 +140,7 @@ async def _locate(
 def _keep_existing(job: JobInput, where: Located) -> None:
     """Finish early if a trailer is in place: ours (moved along with the media) or the user's."""
     base = {"title": where.title, "year": where.year}
-    ours = Path(job.our_trailer) if job.our_trailer else None
+    ours = _find_ours(job, where)
     if ours is not None and ours.is_file() and not job.pinned_url:
         if ours == where.target:
             raise Finished(_outcome(job, "present", "the trailer Trailarr downloaded is in place",
@@ -156,6 +156,21 @@ def _keep_existing(job: JobInput, where: Located) -> None:
     if existing is not None and existing != ours:
         raise Finished(_outcome(job, "present", f"a trailer is already there: {existing.name}",
                                 trailer_path=str(existing), ours=False, **base))  # fmt: skip
+
+
+def _find_ours(job: JobInput, where: Located) -> Path | None:
+    """The trailer Trailarr wrote: where it was recorded, or carried along when the Arr moved
+    the whole media folder (its name unchanged, now in the new folder)."""
+    if not job.our_trailer:
+        return None
+    recorded = Path(job.our_trailer)
+    if recorded.is_file():
+        return recorded
+    for folder in (where.target.parent, Path(where.folder), Path(where.folder) / "Trailers"):
+        moved = folder / recorded.name
+        if moved.is_file():
+            return moved
+    return recorded
 
 
 async def _candidates(ctx: WorkerContext, job: JobInput, where: Located) -> Decision:
@@ -238,7 +253,7 @@ async def _download_best(
 ) -> Outcome:
     """Try the accepted candidates in order until one downloads and verifies."""
     base = {"title": where.title, "year": where.year}
-    ours = Path(job.our_trailer) if job.our_trailer else None
+    ours = _find_ours(job, where)
     failures: list[str] = []
     for scored in decision.accepted[:MAX_ATTEMPTS]:
         url = scored.candidate.url

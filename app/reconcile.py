@@ -1,0 +1,628 @@
+"""Reconciliation: the periodic sweep that catches everything the webhooks missed.
+
+A pass reads each instance's whole library (`GET /api/v3/movie` or `/api/v3/series`, gzipped,
+parsed element by element so that 50,000 movies never sit in memory at once), upserts it, forgets
+media the Arr no longer lists, and queues every media item that has a file, has no trailer (or
+whose recorded trailer has gone from disk) and is not in backoff.
+
+It compares with the database in memory and writes only what differs, in large batches, so a pass
+over an unchanged library writes nothing. An instance whose listing fails is reported and left
+untouched: an Arr that is down never wipes its media. Passes never overlap, in one process (an
+asyncio lock) or across processes (a Redis lock), so `trailarr reconcile` and the service's own
+pass can run side by side; the later one is skipped, not queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import json
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, NamedTuple, TextIO
+
+import aiohttp
+import aiosqlite
+import structlog
+from redis.exceptions import RedisError
+
+from app.config import ArrInstance, ConfigError, Settings
+from app.db import open_database
+from app.errors import ArrUnavailable
+from app.queue import JobQueue, JobRequest, connect, ensure_job_id
+from app.store import Store
+from workers.metadata import ArrRejected
+
+log = structlog.get_logger("trailarr.reconcile")
+
+LOCK_KEY = "trailarr:reconcile:lock"
+LOCK_TTL_MS = 120_000
+# Real Arrs take a while to build a big library list; wait for bytes, not for the whole body.
+LIBRARY_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=300)
+READ_CHUNK = 1 << 18
+WRITE_BATCH = 10_000  # rows per transaction: bounds how long webhooks wait for the write lock
+ENQUEUE_BATCH = 1_000  # jobs per Redis round trip
+HAVE_TRAILER = frozenset({"present", "downloaded"})
+SKIPPED_RUNNING = "a reconciliation pass is already running"
+
+
+class Listed(NamedTuple):
+    """One movie or series as the Arr's library list describes it."""
+
+    arr_id: int
+    title: str
+    year: int
+    folder: str
+    tmdb_id: int
+    has_file: bool
+
+
+class Known(NamedTuple):
+    """What the database holds for a media item, as far as a pass needs it."""
+
+    state: str
+    trailer_path: str
+    trailer_ours: bool
+    pinned_url: str
+    retry_after: float
+    folder: str
+    title: str
+    year: int
+    tmdb_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedItem:
+    """A media item a pass queued (or, in a dry run, would queue)."""
+
+    instance: str
+    arr_id: int
+    title: str
+    path: str
+
+
+@dataclass(slots=True)
+class InstanceReport:
+    """What a pass did for one instance."""
+
+    instance: str
+    listed: int = 0
+    new: int = 0
+    updated: int = 0
+    forgotten: int = 0
+    queued: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class PassReport:
+    """The outcome of one pass: per-instance counts, the queued items and the wall time."""
+
+    dry_run: bool
+    instances: list[InstanceReport] = field(default_factory=list)
+    queued: list[QueuedItem] = field(default_factory=list)
+    seconds: float = 0.0
+    skipped: str = ""
+    """Why the pass did not run at all (another pass is running, Redis unavailable); or ''."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the pass ran and every instance reconciled without error."""
+        return not self.skipped and not any(item.errors for item in self.instances)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (for `POST /api/reconcile`)."""
+        return {
+            "dry_run": self.dry_run,
+            "ok": self.ok,
+            "skipped": self.skipped,
+            "seconds": round(self.seconds, 3),
+            "instances": [asdict(item) for item in self.instances],
+            "queued": [asdict(item) for item in self.queued],
+        }
+
+
+class JsonArrayReader:
+    """Incremental reader of one top-level JSON array: feed it bytes, get each complete element.
+
+    Only the pending text (one read chunk plus at most one element) is held, so a 250 MB list is
+    read in a few MB. Each element is decoded by the standard library's C decoder (`raw_decode`),
+    which is as fast as a streaming parser's C backend here; an element cut by a chunk boundary
+    fails to decode and is decoded again once more text has come.
+    """
+
+    _START, _FIRST, _AFTER, _NEXT, _DONE = range(5)
+
+    def __init__(self, min_parse: int = READ_CHUNK, max_element: int = 64 << 20) -> None:
+        self._decoder = json.JSONDecoder()
+        self._utf8 = codecs.getincrementaldecoder("utf-8-sig")()
+        self._pieces: list[str] = []
+        self._pending = 0
+        self._text = ""
+        self._state = self._START
+        self._min_parse = min_parse
+        self._ready_at = min_parse
+        self._max_element = max_element
+
+    def feed(self, data: bytes) -> list[Any]:
+        """Take the next bytes; return the elements they complete."""
+        piece = self._utf8.decode(data)
+        self._pieces.append(piece)
+        self._pending += len(piece)
+        if len(self._text) + self._pending < self._ready_at:
+            return []
+        return self._parse(final=False)
+
+    def close(self) -> list[Any]:
+        """The body has ended: return the last elements; ValueError if the array is incomplete."""
+        self._pieces.append(self._utf8.decode(b"", final=True))
+        items = self._parse(final=True)
+        if self._state != self._DONE:
+            raise ValueError("the JSON array ends early")
+        return items
+
+    def _parse(self, *, final: bool) -> list[Any]:
+        text = self._text + "".join(self._pieces)
+        self._pieces.clear()
+        self._pending = 0
+        items: list[Any] = []
+        pos, end = 0, len(text)
+        while True:
+            while pos < end and text[pos] in " \t\n\r":
+                pos += 1
+            if pos == end:
+                break
+            state, char = self._state, text[pos]
+            if state == self._DONE:
+                raise ValueError("more data after the JSON array")
+            if state == self._START:
+                if char != "[":
+                    raise ValueError(f"expected a JSON array, found {char!r}")
+                pos, self._state = pos + 1, self._FIRST
+                continue
+            if state == self._AFTER or (state == self._FIRST and char == "]"):
+                if char not in ",]":
+                    raise ValueError(f"expected ',' or ']' in the JSON array, found {char!r}")
+                pos, self._state = pos + 1, self._NEXT if char == "," else self._DONE
+                continue
+            try:
+                item, after = self._decoder.raw_decode(text, pos)
+            except json.JSONDecodeError:
+                if final:
+                    raise
+                break  # cut by the chunk boundary (or broken: then `close` says so)
+            if after == end and not final and char in "-0123456789":
+                break  # a number at the very end may go on in the next chunk
+            items.append(item)
+            pos, self._state = after, self._AFTER
+        self._text = text[pos:]
+        if len(self._text) > self._max_element:
+            raise ValueError(f"an element of the JSON array is larger than {self._max_element}")
+        # An element that did not decode is tried again only once the text has doubled, so a
+        # large element read in small chunks costs linear time.
+        self._ready_at = max(self._min_parse, 2 * len(self._text))
+        return items
+
+
+def listed_media(kind: str, item: Any) -> Listed | None:
+    """The fields a pass needs from a `MovieResource`/`SeriesResource`; None if it has no id."""
+    if not isinstance(item, dict):
+        return None
+    arr_id = item.get("id")
+    if type(arr_id) is not int or arr_id <= 0:
+        return None
+    if kind == "radarr":
+        has_file = item.get("hasFile") is True or isinstance(item.get("movieFile"), dict)
+    else:
+        statistics = item.get("statistics")
+        count = statistics.get("episodeFileCount") if isinstance(statistics, dict) else 0
+        has_file = type(count) is int and count > 0
+    title, year, path, tmdb_id = (item.get(k) for k in ("title", "year", "path", "tmdbId"))
+    return Listed(
+        arr_id,
+        title if isinstance(title, str) else "",
+        year if type(year) is int else 0,
+        path if isinstance(path, str) else "",
+        tmdb_id if type(tmdb_id) is int else 0,
+        has_file,
+    )
+
+
+async def fetch_library(
+    session: aiohttp.ClientSession,
+    instance: ArrInstance,
+    timeout: aiohttp.ClientTimeout = LIBRARY_TIMEOUT,
+) -> dict[int, Listed]:
+    """Every movie or series of an instance, streamed; raises ArrUnavailable or ArrRejected."""
+    noun = "movie" if instance.kind == "radarr" else "series"
+    name = instance.name
+    headers = {
+        "X-Api-Key": instance.api_key.get_secret_value(),
+        "Accept": "application/json",
+        "Accept-Encoding": "gzip",
+    }
+    # excludeLocalCovers spares Radarr a stat() per poster we would not look at.
+    params = {"excludeLocalCovers": "true"} if instance.kind == "radarr" else None
+    library: dict[int, Listed] = {}
+    reader = JsonArrayReader()
+
+    def add(items: list[Any]) -> None:
+        for item in items:
+            listed = listed_media(instance.kind, item)
+            if listed is not None:
+                library[listed.arr_id] = listed
+
+    try:
+        async with session.get(
+            f"{instance.url}/api/v3/{noun}", params=params, headers=headers, timeout=timeout
+        ) as response:
+            if response.status in (401, 403):
+                raise ArrRejected(f"{name} refused the API key (HTTP {response.status})")
+            if response.status != 200:
+                raise ArrUnavailable(f"{name} answered HTTP {response.status} for {noun}")
+            async for chunk in response.content.iter_chunked(READ_CHUNK):
+                add(reader.feed(chunk))
+            add(reader.close())
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise ArrUnavailable(f"{name} unreachable: {type(exc).__name__} {exc}") from exc
+    except ValueError as exc:
+        raise ArrUnavailable(f"{name} sent a {noun} list that is not JSON: {exc}") from exc
+    return library
+
+
+def _missing_files(paths: Sequence[tuple[int, str]]) -> set[int]:
+    return {arr_id for arr_id, path in paths if not os.path.exists(path)}
+
+
+_SELECT_KNOWN = """
+SELECT arr_id, state, trailer_path, trailer_ours, pinned_url, retry_after, folder, title, year,
+       tmdb_id
+FROM media WHERE instance = ?
+"""
+_INSERT = """
+INSERT INTO media (instance, kind, arr_id, title, year, folder, tmdb_id, state, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (instance, arr_id) DO UPDATE SET
+    title = excluded.title, year = excluded.year, folder = excluded.folder,
+    tmdb_id = CASE WHEN excluded.tmdb_id > 0 THEN excluded.tmdb_id ELSE media.tmdb_id END,
+    updated_at = excluded.updated_at
+"""
+_UPDATE = """
+UPDATE media SET title = ?, year = ?, folder = ?, tmdb_id = ?, updated_at = ?
+WHERE instance = ? AND arr_id = ?
+"""
+_FORGET = "DELETE FROM media WHERE instance = ? AND arr_id = ?"
+# Guarded by the state the pass saw: an outcome recorded meanwhile is not overwritten.
+_MARK_QUEUED = """
+UPDATE media SET state = 'queued', reason = '', updated_at = ?
+WHERE instance = ? AND arr_id = ? AND state = ?
+"""
+
+
+class Reconciler:
+    """Runs reconciliation passes for the coordinator (or the `trailarr reconcile` command).
+
+    `queue` may be None for dry runs, which need no Redis. Without a queue there is no
+    cross-process lock either, which is fine: a dry run writes nothing.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        queue: JobQueue | None,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+        lock_ttl_ms: int = LOCK_TTL_MS,
+    ) -> None:
+        self.store = store
+        self.queue = queue
+        self.settings = settings
+        self.clock = clock
+        self.lock_ttl_ms = lock_ttl_ms
+        self._running = asyncio.Lock()
+        # The coordinator's tasks share one connection, so transactions must not interleave:
+        # use the store's write lock when it has one (see Store.write_lock).
+        self._write_lock: asyncio.Lock = getattr(store, "write_lock", None) or asyncio.Lock()
+        self._release: Any = None
+        self._extend: Any = None
+        if queue is not None:
+            self._release = queue.redis.register_script(
+                "if redis.call('GET', KEYS[1]) == ARGV[1] then"
+                " return redis.call('DEL', KEYS[1]) end return 0"
+            )
+            self._extend = queue.redis.register_script(
+                "if redis.call('GET', KEYS[1]) == ARGV[1] then"
+                " return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
+            )
+
+    async def run_pass(self, *, dry_run: bool = False) -> PassReport:
+        """One pass over every configured instance; skipped at once if another is running."""
+        report = PassReport(dry_run=dry_run)
+        started = time.perf_counter()
+        if self._running.locked():
+            report.skipped = SKIPPED_RUNNING
+            return report
+        async with self._running:
+            try:
+                token = await self._acquire_lock()
+            except (RedisError, OSError) as exc:
+                report.skipped = f"redis unavailable: {exc}"
+                return report
+            if token is None and self.queue is not None:
+                report.skipped = SKIPPED_RUNNING + " (in another process)"
+                return report
+            keeper = asyncio.create_task(self._keep_lock(token)) if token else None
+            try:
+                async with aiohttp.ClientSession() as session:
+                    for instance in self.settings.arr:
+                        report.instances.append(
+                            await self._reconcile(session, instance, dry_run, report.queued)
+                        )
+            finally:
+                if keeper is not None:
+                    keeper.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await keeper
+                if token is not None:
+                    with contextlib.suppress(RedisError, OSError):
+                        await self._release(keys=[LOCK_KEY], args=[token])
+        report.seconds = time.perf_counter() - started
+        log.info(
+            "reconciliation pass finished", dry_run=dry_run, seconds=round(report.seconds, 2),
+            queued=len(report.queued), failed=[i.instance for i in report.instances if i.errors],
+        )  # fmt: skip
+        return report
+
+    async def run_periodically(self, interval: float, first_delay: float = 0.0) -> None:
+        """Run a pass after `first_delay` seconds and then every `interval`, until cancelled."""
+        await asyncio.sleep(first_delay)
+        while True:
+            try:
+                await self.run_pass()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reconciliation pass failed")
+            await asyncio.sleep(interval)
+
+    async def _acquire_lock(self) -> str | None:
+        if self.queue is None:
+            return None
+        token = secrets.token_hex(16)
+        taken = await self.queue.redis.set(LOCK_KEY, token, nx=True, px=self.lock_ttl_ms)
+        return token if taken else None
+
+    async def _keep_lock(self, token: str) -> None:
+        while True:
+            await asyncio.sleep(self.lock_ttl_ms / 3000)
+            try:
+                if not await self._extend(keys=[LOCK_KEY], args=[token, self.lock_ttl_ms]):
+                    log.warning("reconciliation lock lost; another pass may start")
+                    return
+            except (RedisError, OSError) as exc:
+                log.warning("could not extend the reconciliation lock", error=str(exc))
+
+    async def _reconcile(
+        self,
+        session: aiohttp.ClientSession,
+        instance: ArrInstance,
+        dry_run: bool,
+        queued: list[QueuedItem],
+    ) -> InstanceReport:
+        report = InstanceReport(instance.name)
+        started = time.perf_counter()
+        bound = log.bind(instance=instance.name)
+        try:
+            # Known before listing: a row a webhook adds during the listing is not forgotten.
+            known = await self._load(instance.name)
+            library = await fetch_library(session, instance)
+            await self._apply(instance, known, library, dry_run, report, queued)
+        except (ArrUnavailable, ArrRejected) as exc:
+            report.errors.append(str(exc))
+            bound.warning("instance not reconciled", error=str(exc))
+        except Exception as exc:
+            report.errors.append(f"{type(exc).__name__}: {exc}")
+            bound.exception("instance not reconciled")
+        report.seconds = time.perf_counter() - started
+        bound.info(
+            "instance reconciled", listed=report.listed, new=report.new, updated=report.updated,
+            forgotten=report.forgotten, queued=report.queued, errors=len(report.errors),
+            seconds=round(report.seconds, 2),
+        )  # fmt: skip
+        return report
+
+    async def _load(self, instance: str) -> dict[int, Known]:
+        async with self.store.conn.execute(_SELECT_KNOWN, (instance,)) as cursor:
+            rows = await cursor.fetchall()
+        return {
+            row[0]: Known(row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7], row[8],
+                          row[9])
+            for row in rows
+        }  # fmt: skip
+
+    async def _apply(
+        self,
+        instance: ArrInstance,
+        known: dict[int, Known],
+        library: dict[int, Listed],
+        dry_run: bool,
+        report: InstanceReport,
+        queued: list[QueuedItem],
+    ) -> None:
+        name, now = instance.name, self.clock()
+        kind = "movie" if instance.kind == "radarr" else "series"
+        report.listed = len(library)
+        # Only rows that claim a trailer are checked on disk; a stat() each.
+        claimed = [
+            (arr_id, old.trailer_path)
+            for arr_id, old in known.items()
+            if old.state in HAVE_TRAILER and old.trailer_path and old.retry_after <= now
+            and arr_id in library and library[arr_id].has_file
+        ]  # fmt: skip
+        gone = await asyncio.to_thread(_missing_files, claimed) if claimed else set()
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        marks: list[tuple[Any, ...]] = []
+        jobs: list[tuple[JobRequest, QueuedItem]] = []
+        for item in library.values():
+            old = known.get(item.arr_id)
+            if old is None:
+                wanted = item.has_file
+                inserts.append((
+                    name, kind, item.arr_id, item.title, item.year, item.folder, item.tmdb_id,
+                    "queued" if wanted else "new", now,
+                ))  # fmt: skip
+            else:
+                tmdb_id = item.tmdb_id or old.tmdb_id
+                if (item.title, item.year, item.folder, tmdb_id) != (
+                    old.title, old.year, old.folder, old.tmdb_id,
+                ):  # fmt: skip
+                    updates.append((
+                        item.title, item.year, item.folder, tmdb_id, now, name, item.arr_id,
+                    ))  # fmt: skip
+                missing = (
+                    old.state not in HAVE_TRAILER or not old.trailer_path or item.arr_id in gone
+                )
+                wanted = item.has_file and missing and old.retry_after <= now
+                if wanted and old.state != "queued":
+                    marks.append((now, name, item.arr_id, old.state))
+            if wanted:
+                kwargs: dict[str, Any] = {"instance": name, "arr_id": item.arr_id, "kind": kind}
+                if old is not None and old.trailer_ours and old.trailer_path:
+                    kwargs["our_trailer"] = old.trailer_path
+                if old is not None and old.pinned_url:
+                    kwargs["pinned_url"] = old.pinned_url
+                job = JobRequest(ensure_job_id(name, item.arr_id), kwargs, 0)
+                jobs.append((job, QueuedItem(name, item.arr_id, item.title, item.folder)))
+        forgotten = [(name, arr_id) for arr_id in known if arr_id not in library]
+        report.new, report.updated, report.forgotten = len(inserts), len(updates), len(forgotten)
+        if dry_run:
+            report.queued = len(jobs)
+            queued.extend(item for _, item in jobs)
+            return
+        await self._write([(_INSERT, inserts), (_UPDATE, updates), (_FORGET, forgotten),
+                           (_MARK_QUEUED, marks)])  # fmt: skip
+        await self._enqueue(jobs, report, queued)
+
+    async def _write(self, statements: Sequence[tuple[str, Sequence[tuple[Any, ...]]]]) -> None:
+        """Run each statement over its rows, in transactions of at most WRITE_BATCH rows."""
+        operations = [
+            (sql, rows[start : start + WRITE_BATCH])
+            for sql, rows in statements
+            for start in range(0, len(rows), WRITE_BATCH)
+        ]
+        batch: list[tuple[str, Sequence[tuple[Any, ...]]]] = []
+        size = 0
+        for operation in operations:
+            if batch and size + len(operation[1]) > WRITE_BATCH:
+                await self._commit(batch)
+                batch, size = [], 0
+            batch.append(operation)
+            size += len(operation[1])
+        if batch:
+            await self._commit(batch)
+
+    async def _commit(self, batch: Sequence[tuple[str, Sequence[tuple[Any, ...]]]]) -> None:
+        async with self._transaction() as conn:
+            for sql, rows in batch:
+                await conn.executemany(sql, rows)
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        # BEGIN IMMEDIATE takes SQLite's write lock at once (waiting up to busy_timeout for
+        # another process's writer) instead of failing half-way through.
+        conn = self.store.conn
+        async with self._write_lock:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+
+    async def _enqueue(
+        self,
+        jobs: Sequence[tuple[JobRequest, QueuedItem]],
+        report: InstanceReport,
+        queued: list[QueuedItem],
+    ) -> None:
+        assert self.queue is not None, "a pass that is not a dry run needs a queue"
+        for start in range(0, len(jobs), ENQUEUE_BATCH):
+            batch = jobs[start : start + ENQUEUE_BATCH]
+            try:
+                await self.queue.enqueue_many([job for job, _ in batch])
+            except (RedisError, OSError) as exc:
+                left = len(jobs) - start
+                report.errors.append(f"{left} jobs not queued, the next pass retries: {exc}")
+                return
+            report.queued += len(batch)
+            queued.extend(item for _, item in batch)
+
+
+def print_report(report: PassReport, out: TextIO) -> None:
+    """The queued items, one line each, then a summary line per instance."""
+    verb = "would queue" if report.dry_run else "queued"
+    if report.skipped:
+        print(f"skipped: {report.skipped}", file=out)
+        return
+    for item in report.queued:
+        print(f"{verb}  {item.instance}  {item.title}  {item.path}", file=out)
+    for result in report.instances:
+        print(
+            f"{result.instance}: {result.listed} listed, {result.new} new,"
+            f" {result.updated} updated, {result.forgotten} forgotten, {verb} {result.queued},"
+            f" {len(result.errors)} errors ({result.seconds:.2f} s)",
+            file=out,
+        )
+        for error in result.errors:
+            print(f"{result.instance}: error: {error}", file=out)
+    note = " (dry run: nothing written, nothing queued)" if report.dry_run else ""
+    print(f"pass finished in {report.seconds:.2f} s{note}", file=out)
+
+
+async def reconcile_once(settings: Settings, *, dry_run: bool, out: TextIO) -> int:
+    """`trailarr reconcile [--dry-run]`: one pass from the command line; 0 if all went well.
+
+    The command runs in its own process, whether or not the service is running, and opens the
+    database itself. That is within the one-writer rule, whose point is that workers never need
+    the database: this is the coordinator's own code path, run under the same cross-process Redis
+    lock as the service's periodic pass, so the two never reconcile at once. SQLite in WAL mode
+    lets the service read meanwhile, and every write here is a BEGIN IMMEDIATE transaction of at
+    most WRITE_BATCH rows that waits (busy_timeout) for the service's short ones, so a webhook is
+    at worst delayed by a fraction of a second, never lost.
+
+    A dry run needs no Redis. A real pass needs the configured Redis URL: the embedded
+    redis-server of `trailarr run` is private to that process.
+    """
+    url = settings.redis.url.get_secret_value()
+    if not dry_run and not url:
+        raise ConfigError(
+            "redis.url: `trailarr reconcile` queues jobs in the service's Redis, and the embedded"
+            " one of `trailarr run` is private. Use `POST /api/reconcile` on the running service,"
+            " set [redis] url (or TRAILARR_REDIS__URL), or try `trailarr reconcile --dry-run`"
+        )
+    conn = await open_database(settings.database_path)
+    redis = None
+    try:
+        queue = None
+        if not dry_run:
+            try:
+                redis = await connect(url)
+            except (RedisError, OSError) as exc:
+                print(f"trailarr reconcile: Redis unavailable: {exc}", file=out)
+                return 1
+            queue = JobQueue(redis)
+        report = await Reconciler(Store(conn), queue, settings).run_pass(dry_run=dry_run)
+    finally:
+        if redis is not None:
+            await redis.aclose()
+        await conn.close()
+    print_report(report, out)
+    return 0 if report.ok else 1
