@@ -17,8 +17,11 @@ def rename_body(movie: dict[str, Any], previous_path: str) -> bytes:
     body["movie"].update(id=movie["id"], title=movie["title"], year=movie["year"],
                          folderPath=movie["path"], tmdbId=movie["tmdbId"])  # fmt: skip
     renamed = body["renamedMovieFiles"][0]
-    renamed.update(path=movie["movieFile"]["path"],
-                   relativePath=movie["movieFile"]["relativePath"], previousPath=previous_path)  # fmt: skip
+    renamed.update(
+        path=movie["movieFile"]["path"],
+        relativePath=movie["movieFile"]["relativePath"],
+        previousPath=previous_path,
+    )
     return json.dumps(body).encode()
 
 
@@ -96,7 +99,7 @@ async def test_movie_delete_forgets_and_keeps_files(stack: Stack) -> None:
 
 
 async def test_file_delete_for_upgrade_changes_nothing(stack: Stack) -> None:
-    """`MovieFileDelete` with reason `upgrade` (sent before the upgrade's Download) changes nothing."""
+    """`MovieFileDelete` with reason `upgrade` (sent before the upgrade) changes nothing."""
     movie = stack.add_movie(4, "Upgrading", 2012)
     folder = await download(stack, movie, 1)
     media_before = await stack.rows("SELECT state, trailer_path, trailer_ours FROM media")

@@ -66,9 +66,9 @@ def test_within_roots(path: str, inside: bool) -> None:
         ("suffix", "Amélie", 2001, "/m/Amélie (2001)/Amélie.2001.mkv",
          "/m/Amélie (2001)/Amélie.2001-trailer.mkv"),
         ("suffix", "No File", 2020, None, "/m/Dune (2021)/Trailers/No File (2020)-trailer.mkv"),
-        ("folder", "Mission: Impossible – The Final Reckoning", 2025,
+        ("folder", "Mission: Impossible \u2013 The Final Reckoning", 2025,
          "/m/Dune (2021)/x.mkv",
-         "/m/Dune (2021)/Trailers/Mission - Impossible – The Final Reckoning (2025)-trailer.mkv"),
+         "/m/Dune (2021)/Trailers/Mission - Impossible \u2013 The Final Reckoning (2025)-trailer.mkv"),
         ("folder", 'AC/DC: "Live"?', 0, None, "/m/Dune (2021)/Trailers/ACDC - Live-trailer.mkv"),
     ],
 )  # fmt: skip
