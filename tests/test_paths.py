@@ -68,7 +68,8 @@ def test_within_roots(path: str, inside: bool) -> None:
         ("suffix", "No File", 2020, None, "/m/Dune (2021)/Trailers/No File (2020)-trailer.mkv"),
         ("folder", "Mission: Impossible \u2013 The Final Reckoning", 2025,
          "/m/Dune (2021)/x.mkv",
-         "/m/Dune (2021)/Trailers/Mission - Impossible \u2013 The Final Reckoning (2025)-trailer.mkv"),
+         "/m/Dune (2021)/Trailers/"
+         "Mission - Impossible \u2013 The Final Reckoning (2025)-trailer.mkv"),
         ("folder", 'AC/DC: "Live"?', 0, None, "/m/Dune (2021)/Trailers/ACDC - Live-trailer.mkv"),
     ],
 )  # fmt: skip
