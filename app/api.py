@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -184,11 +183,7 @@ async def retry(request: web.Request) -> web.StreamResponse:
     media = await find_media(request)
     if media is None:
         return no_media(request)
-    # One statement: atomic on its own, whatever else the single writer is doing.
-    await runtime.store.conn.execute(
-        "UPDATE media SET failures = 0, retry_after = 0, updated_at = ? WHERE id = ?",
-        (time.time(), media["id"]),
-    )
+    await runtime.store.clear_backoff(media["id"])
     return _answer(request, await queue_again(runtime, media, RETRY_EVENT), form)
 
 
@@ -238,11 +233,7 @@ async def pin_trailer(request: web.Request) -> web.StreamResponse:
     media = await find_media(request)
     if media is None:
         return no_media(request)
-    await runtime.store.conn.execute(
-        "UPDATE media SET pinned_url = ?, failures = 0, retry_after = 0, updated_at = ?"
-        " WHERE id = ?",
-        (url, time.time(), media["id"]),
-    )
+    await runtime.store.pin(media["id"], url)
     answer = await queue_again(runtime, media, PIN_EVENT)
     return _answer(request, {**answer, "pinned_url": url}, form)
 

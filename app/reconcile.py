@@ -28,6 +28,7 @@ from typing import Any, NamedTuple, TextIO
 import aiohttp
 import aiosqlite
 import structlog
+from arq.constants import job_key_prefix
 from redis.exceptions import RedisError
 
 from app.config import ArrInstance, ConfigError, Settings
@@ -46,6 +47,7 @@ LIBRARY_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=3
 READ_CHUNK = 1 << 18
 WRITE_BATCH = 10_000  # rows per transaction: bounds how long webhooks wait for the write lock
 ENQUEUE_BATCH = 1_000  # jobs per Redis round trip
+HELD_BATCH = 5_000  # job ids per "which are not queued yet?" round trip
 HAVE_TRAILER = frozenset({"present", "downloaded"})
 SKIPPED_RUNNING = "a reconciliation pass is already running"
 
@@ -331,7 +333,13 @@ class Reconciler:
         self._write_lock: asyncio.Lock = getattr(store, "write_lock", None) or asyncio.Lock()
         self._release: Any = None
         self._extend: Any = None
+        self._unheld: Any = None
         if queue is not None:
+            self._unheld = queue.redis.register_script(
+                "local out = {} for _, id in ipairs(ARGV) do"
+                " if redis.call('EXISTS', KEYS[1] .. id) == 0 then out[#out + 1] = id end"
+                " end return out"
+            )
             self._release = queue.redis.register_script(
                 "if redis.call('GET', KEYS[1]) == ARGV[1] then"
                 " return redis.call('DEL', KEYS[1]) end return 0"
@@ -469,46 +477,42 @@ class Reconciler:
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         marks: list[tuple[Any, ...]] = []
-        jobs: list[tuple[JobRequest, QueuedItem]] = []
+        wanted: list[tuple[Listed, Known | None]] = []
         for item in library.values():
             old = known.get(item.arr_id)
             if old is None:
-                wanted = item.has_file
                 inserts.append((
                     name, kind, item.arr_id, item.title, item.year, item.folder, item.tmdb_id,
-                    "queued" if wanted else "new", now,
+                    "queued" if item.has_file else "new", now,
                 ))  # fmt: skip
-            else:
-                tmdb_id = item.tmdb_id or old.tmdb_id
-                if (item.title, item.year, item.folder, tmdb_id) != (
-                    old.title, old.year, old.folder, old.tmdb_id,
-                ):  # fmt: skip
-                    updates.append((
-                        item.title, item.year, item.folder, tmdb_id, now, name, item.arr_id,
-                    ))  # fmt: skip
-                missing = (
-                    old.state not in HAVE_TRAILER or not old.trailer_path or item.arr_id in gone
+                if item.has_file:
+                    wanted.append((item, None))
+                continue
+            tmdb_id = item.tmdb_id or old.tmdb_id
+            if (item.title, item.year, item.folder, tmdb_id) != (
+                old.title, old.year, old.folder, old.tmdb_id,
+            ):  # fmt: skip
+                updates.append(
+                    (item.title, item.year, item.folder, tmdb_id, now, name, item.arr_id)
                 )
-                wanted = item.has_file and missing and old.retry_after <= now
-                if wanted and old.state != "queued":
+            if (
+                item.has_file and old.retry_after <= now
+                and (old.state not in HAVE_TRAILER or not old.trailer_path or item.arr_id in gone)
+            ):  # fmt: skip
+                wanted.append((item, old))
+                if old.state != "queued":
                     marks.append((now, name, item.arr_id, old.state))
-            if wanted:
-                kwargs: dict[str, Any] = {"instance": name, "arr_id": item.arr_id, "kind": kind}
-                if old is not None and old.trailer_ours and old.trailer_path:
-                    kwargs["our_trailer"] = old.trailer_path
-                if old is not None and old.pinned_url:
-                    kwargs["pinned_url"] = old.pinned_url
-                job = JobRequest(ensure_job_id(name, item.arr_id), kwargs, 0)
-                jobs.append((job, QueuedItem(name, item.arr_id, item.title, item.folder)))
         forgotten = [(name, arr_id) for arr_id in known if arr_id not in library]
         report.new, report.updated, report.forgotten = len(inserts), len(updates), len(forgotten)
         if dry_run:
-            report.queued = len(jobs)
-            queued.extend(item for _, item in jobs)
+            report.queued = len(wanted)
+            queued.extend(
+                QueuedItem(name, item.arr_id, item.title, item.folder) for item, _ in wanted
+            )
             return
         await self._write([(_INSERT, inserts), (_UPDATE, updates), (_FORGET, forgotten),
                            (_MARK_QUEUED, marks)])  # fmt: skip
-        await self._enqueue(jobs, report, queued)
+        await self._enqueue(name, kind, wanted, report, queued)
 
     async def _write(self, statements: Sequence[tuple[str, Sequence[tuple[Any, ...]]]]) -> None:
         """Run each statement over its rows, in transactions of at most WRITE_BATCH rows."""
@@ -549,21 +553,48 @@ class Reconciler:
 
     async def _enqueue(
         self,
-        jobs: Sequence[tuple[JobRequest, QueuedItem]],
+        name: str,
+        kind: str,
+        wanted: Sequence[tuple[Listed, Known | None]],
         report: InstanceReport,
         queued: list[QueuedItem],
     ) -> None:
         assert self.queue is not None, "a pass that is not a dry run needs a queue"
-        for start in range(0, len(jobs), ENQUEUE_BATCH):
-            batch = jobs[start : start + ENQUEUE_BATCH]
+        for start in range(0, len(wanted), HELD_BATCH):
+            batch = wanted[start : start + HELD_BATCH]
+            ids = [ensure_job_id(name, item.arr_id) for item, _ in batch]
             try:
-                await self.queue.enqueue_many([job for job, _ in batch])
+                # A repeated pass finds most of its jobs still queued: ask Redis by id alone and
+                # build and send payloads only for the others (enqueue_many dedups them anyway).
+                unheld = {
+                    job_id.decode() if isinstance(job_id, bytes) else str(job_id)
+                    for job_id in await self._unheld(keys=[job_key_prefix], args=ids)
+                }
+                requests = [
+                    job_request(name, kind, item, old, job_id)
+                    for (item, old), job_id in zip(batch, ids, strict=True)
+                    if job_id in unheld
+                ]
+                for offset in range(0, len(requests), ENQUEUE_BATCH):
+                    await self.queue.enqueue_many(requests[offset : offset + ENQUEUE_BATCH])
             except (RedisError, OSError) as exc:
-                left = len(jobs) - start
+                left = len(wanted) - start
                 report.errors.append(f"{left} jobs not queued, the next pass retries: {exc}")
                 return
             report.queued += len(batch)
-            queued.extend(item for _, item in batch)
+            queued.extend(
+                QueuedItem(name, item.arr_id, item.title, item.folder) for item, _ in batch
+            )
+
+
+def job_request(name: str, kind: str, item: Listed, old: Known | None, job_id: str) -> JobRequest:
+    """The ensure job for a media item, with what only the database knows about it."""
+    kwargs: dict[str, Any] = {"instance": name, "arr_id": item.arr_id, "kind": kind}
+    if old is not None and old.trailer_ours and old.trailer_path:
+        kwargs["our_trailer"] = old.trailer_path
+    if old is not None and old.pinned_url:
+        kwargs["pinned_url"] = old.pinned_url
+    return JobRequest(job_id, kwargs, 0)
 
 
 def print_report(report: PassReport, out: TextIO) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Sequence
@@ -55,6 +56,8 @@ class Store:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
         self._next_event_id = 0
+        # One connection, several tasks: a transaction spans awaits, so writers take turns.
+        self.write_lock = asyncio.Lock()
 
     async def start(self) -> None:
         """Load what the single writer keeps in memory."""
@@ -95,27 +98,28 @@ class Store:
                 event_id, now, item.instance, event.event_type, event.action.value,
                 media.arr_id if media else None, event.summary, job_id, state,
             ))  # fmt: skip
-        await self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Deletes first, then only the upserts that came after a key's last delete:
-            # the same order of effects as applying the batch item by item.
-            if forget:
-                await self.conn.executemany(
-                    "DELETE FROM media WHERE instance = ? AND arr_id = ?", forget
-                )
-                media_rows = [
-                    row for row, at in zip(media_rows, media_at, strict=True)
-                    if at > last_forget.get((row[0], row[2]), -1)
-                ]  # fmt: skip
-            if media_rows:
-                await self.conn.executemany(_UPSERT_MEDIA, media_rows)
-            await self.conn.executemany(_INSERT_EVENT, event_rows)
-            extras = await self._job_extras([(p[1], p[2]) for p in pending if p])
-        except BaseException:
-            self._next_event_id -= len(batch)
-            await self.conn.execute("ROLLBACK")
-            raise
-        await self.conn.execute("COMMIT")
+        async with self.write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Deletes first, then only the upserts that came after a key's last delete:
+                # the same order of effects as applying the batch item by item.
+                if forget:
+                    await self.conn.executemany(
+                        "DELETE FROM media WHERE instance = ? AND arr_id = ?", forget
+                    )
+                    media_rows = [
+                        row for row, at in zip(media_rows, media_at, strict=True)
+                        if at > last_forget.get((row[0], row[2]), -1)
+                    ]  # fmt: skip
+                if media_rows:
+                    await self.conn.executemany(_UPSERT_MEDIA, media_rows)
+                await self.conn.executemany(_INSERT_EVENT, event_rows)
+                extras = await self._job_extras([(p[1], p[2]) for p in pending if p])
+            except BaseException:
+                self._next_event_id -= len(batch)
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
         results = []
         for row, entry in zip(event_rows, pending, strict=True):
             if entry is None:
@@ -139,15 +143,17 @@ class Store:
                 chunk = ids[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 query = (
-                    "SELECT arr_id, trailer_path, trailer_ours, pinned_url FROM media"
+                    "SELECT arr_id, trailer_path, trailer_ours, pinned_url, trailer_url FROM media"
                     f" WHERE instance = ? AND arr_id IN ({marks})"
                     " AND (trailer_ours = 1 OR pinned_url != '')"
                 )
                 async with self.conn.execute(query, (instance, *chunk)) as cursor:
-                    async for arr_id, path, ours, pinned in cursor:
+                    async for arr_id, path, ours, pinned, source in cursor:
+                        # A pin already downloaded is not downloaded again.
+                        done = ours and pinned == source
                         extras[(instance, arr_id)] = {
                             "our_trailer": path if ours else "",
-                            "pinned_url": pinned,
+                            "pinned_url": "" if done else pinned,
                         }
         return extras
 
@@ -181,6 +187,12 @@ class Store:
         instance, arr_id = str(outcome["instance"]), int(outcome["arr_id"])
         state = str(outcome["outcome"])
         now = time.time()
+        async with self.write_lock:
+            await self._record_outcome(instance, arr_id, state, outcome, now)
+
+    async def _record_outcome(
+        self, instance: str, arr_id: int, state: str, outcome: dict[str, Any], now: float
+    ) -> None:
         await self.conn.execute("BEGIN IMMEDIATE")
         try:
             await self.conn.execute(
@@ -216,11 +228,15 @@ class Store:
         reason = str(outcome.get("reason", ""))
         path = str(outcome.get("trailer_path", ""))
         if state in ("downloaded", "present"):
+            chosen = [c for c in outcome.get("candidates", []) if c.get("chosen")]
+            source = str(chosen[0]["url"]) if chosen else None
             await self.conn.execute(
                 "UPDATE media SET state = ?, reason = ?, trailer_path = ?, trailer_ours = ?,"
-                " failures = 0, retry_after = 0, updated_at = ? WHERE instance = ? AND arr_id = ?",
-                (state, reason, path, int(bool(outcome.get("ours"))), now, instance, arr_id),
-            )
+                " trailer_url = COALESCE(?, trailer_url), failures = 0, retry_after = 0,"
+                " updated_at = ? WHERE instance = ? AND arr_id = ?",
+                (state, reason, path, int(bool(outcome.get("ours"))), source, now, instance,
+                 arr_id),
+            )  # fmt: skip
         elif state in ("no_trailer", "failed", "refused"):
             async with self.conn.execute(
                 "SELECT failures FROM media WHERE instance = ? AND arr_id = ?", (instance, arr_id)
@@ -240,17 +256,22 @@ class Store:
                 (state, reason, now, instance, arr_id),
             )
 
-    async def media_row(self, instance: str, arr_id: int) -> dict[str, Any] | None:
-        """One media row as a dict, or None."""
-        self.conn.row_factory = aiosqlite.Row
-        try:
-            async with self.conn.execute(
-                "SELECT * FROM media WHERE instance = ? AND arr_id = ?", (instance, arr_id)
-            ) as cursor:
-                row = await cursor.fetchone()
-        finally:
-            self.conn.row_factory = None
-        return dict(row) if row else None
+    async def clear_backoff(self, media_id: int) -> None:
+        """Forget a media item's failures so it is tried now (the operator's retry)."""
+        async with self.write_lock:
+            await self.conn.execute(
+                "UPDATE media SET failures = 0, retry_after = 0, updated_at = ? WHERE id = ?",
+                (time.time(), media_id),
+            )
+
+    async def pin(self, media_id: int, url: str) -> None:
+        """Pin a video URL for a media item: it beats every other candidate from now on."""
+        async with self.write_lock:
+            await self.conn.execute(
+                "UPDATE media SET pinned_url = ?, failures = 0, retry_after = 0, updated_at = ?"
+                " WHERE id = ?",
+                (url, time.time(), media_id),
+            )
 
     async def fetch_all(self, query: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Run a read query; rows as dicts."""

@@ -61,13 +61,14 @@ def page(title: str, body: str) -> str:
     )
 
 
-def table(headers: Sequence[str], rows: Iterable[str], empty: str) -> str:
+def table(headers: Sequence[str], rows: Iterable[str], empty: str, name: str = "") -> str:
     """A table with escaped headers and pre-rendered rows; `empty` when there are none."""
     rendered = "".join(rows)
+    ident = f' id="{esc(name)}"' if name else ""
     if not rendered:
-        return f'<p class="muted">{esc(empty)}</p>'
+        return f'<p class="muted"{ident}>{esc(empty)}</p>'
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{rendered}</tbody></table>"
+    return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{rendered}</tbody></table>"
 
 
 def media_link(media_id: object, title: object) -> str:
@@ -128,7 +129,7 @@ def _counts(counts: dict[str, dict[str, int]]) -> str:
         rows.append(f"<tr><th>{esc(instance)}</th>{cells}"
                     f'<td class="n">{sum(per.values())}</td></tr>')  # fmt: skip
     headers = ["instance", *(LABELS.get(s, s.replace("_", " ")) for s in statuses), "total"]
-    return table(headers, rows, "No Radarr or Sonarr instance is configured.")
+    return table(headers, rows, "No Radarr or Sonarr instance is configured.", "counts")
 
 
 def status_page(
@@ -161,13 +162,13 @@ def status_page(
         + "<h2>Library</h2>" + _counts(summary["counts"])
         + "<h2>Needs attention</h2>"
         + table(["title", "instance", "status", "reason", "failures", ""], failing,
-                "Nothing failed.")
+                "Nothing failed.", "attention")
         + "<h2>Latest job outcomes</h2>"
         + table(["finished", "instance", "media", "outcome", "reason"], job_rows,
-                "No job has finished yet.")
+                "No job has finished yet.", "jobs")
         + "<h2>Latest events</h2>"
         + table(["received", "instance", "event", "summary", "state"], event_rows,
-                "No webhook received yet.")
+                "No webhook received yet.", "events")
     )  # fmt: skip
     return page("Trailarr", body)
 
@@ -180,15 +181,20 @@ def _url_cell(url: object) -> str:
 
 
 def _why(run: dict[str, Any]) -> str:
-    chosen = next((c for c in run["candidates"] if c.get("chosen")), None)
+    candidates = run["candidates"]
+    chosen = next((c for c in candidates if c.get("chosen")), None)
     if chosen is None:
-        return f'<p class="muted">No candidate was chosen: {esc(run["reason"])}</p>'
-    rejected = sum(1 for c in run["candidates"] if not c.get("accepted"))
+        return '<p class="muted">No candidate was downloaded in this run.</p>'
+    accepted = [c for c in candidates if c.get("accepted")]
+    above = accepted.index(chosen) if chosen in accepted else 0
+    why = f"the best-ranked of {len(accepted)} accepted candidate(s)"
+    if above:
+        why += f"; the {above} ranked above it could not be downloaded or verified"
+    rejected = len(candidates) - len(accepted)
     return (
         f"<p>Chosen: <strong>{esc(chosen.get('name') or chosen.get('url'))}</strong>"
-        f" ({esc(chosen.get('source'))}, score {esc(chosen.get('score'))}) —"
-        f" {esc(chosen.get('reason'))}. {rejected} of {len(run['candidates'])} candidates"
-        " were rejected; it is the best-ranked accepted one that downloaded and verified.</p>"
+        f" ({esc(chosen.get('source'))}, score {esc(chosen.get('score'))}): {esc(why)};"
+        f" {rejected} rejected.</p>"
     )
 
 
@@ -223,7 +229,7 @@ def media_page(detail: dict[str, Any]) -> str:
         ("retry after", when(m["retry_after"])), ("updated", when(m["updated_at"])),
         ("folder", m["folder"]),
     ]  # fmt: skip
-    info = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
+    info = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v) if v != '' else '—'}</dd>" for k, v in facts)
     pin = (
         f'<form method="post" action="/api/media/{m["id"]}/trailer">'
         f'<input type="hidden" name="back" value="{esc(back)}">'

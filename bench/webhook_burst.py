@@ -30,8 +30,10 @@ How wrk sends an exact number of requests (wrk has no request-count option)
   preceded by a short warm-up against the same server. `--rounds` repeats the 50-connection
   comparison (bare and trailarr alternate) and reports the median.
 
-Only 127.0.0.1 is contacted. Redis: 127.0.0.1:6379 database 12 (flushed before and after), or a
-private redis-server on a free port when 6379 does not answer.
+Only 127.0.0.1 is contacted. Redis: on 127.0.0.1:6379 the first database from 12 to 15 that no
+test run or benchmark has claimed (tests/conftest.py's claim key), flushed before and after; or a
+private redis-server on a free port when 6379 does not answer or every database is claimed.
+Other processes using the CPU skew every figure: the background load is measured and printed.
 
     .venv/bin/python bench/webhook_burst.py [--requests 5000] [--rounds 3] [--low-requests 2000]
 """
@@ -67,6 +69,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "radarr" / "webhook_download.json"
 TRAILARR = ROOT / ".venv" / "bin" / "trailarr"
 API_KEY = "bench-api-key"
 REDIS_DB = 12
+CLAIM_KEY = "trailarr-tests:claimed-by"  # what tests/conftest.py claims a database with
 MARK = "@@ID@@"
 TARGET_RATIO = 0.35
 TARGET_LOW_P99_MS = 10.0
@@ -284,21 +287,34 @@ def serve_bare(port: int) -> None:
 
 @contextlib.contextmanager
 def redis_url() -> Iterator[str]:
-    """127.0.0.1:6379/12 when it answers, else a private redis-server; flushed before and after."""
+    """A Redis database of our own: on 127.0.0.1:6379 the first of 12..15 that no test run or
+    benchmark has claimed (the claim key the tests use), else a private redis-server on a free
+    port. Flushed before and after; the claim is kept across the flush and released at the end.
+    """
     process: subprocess.Popen[bytes] | None = None
     folder = tempfile.mkdtemp(prefix="bench-redis-")
-    url = f"redis://127.0.0.1:6379/{REDIS_DB}"
+    token = f"bench-webhook-burst:{os.getpid()}"
+    url = ""
     try:
-        sync_redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+        sync_redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=0.5).ping()
+        for db in range(REDIS_DB, 16):
+            probe = sync_redis.Redis(host="127.0.0.1", port=6379, db=db)
+            try:
+                if probe.set(CLAIM_KEY, token, nx=True, ex=3600):
+                    url = f"redis://127.0.0.1:6379/{db}"
+                    break
+            finally:
+                probe.close()
     except sync_redis.RedisError:
+        pass
+    if not url:
         port = free_port()
-        binary = shutil.which("redis-server") or "redis-server"
         process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-             "no", "--dir", folder],
+            [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind",
+             "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        url = f"redis://127.0.0.1:{port}/{REDIS_DB}"
+        url = f"redis://127.0.0.1:{port}/0"
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -306,15 +322,17 @@ def redis_url() -> Iterator[str]:
                 break
             except sync_redis.RedisError:
                 if time.monotonic() > deadline:
+                    process.kill()
                     raise
                 time.sleep(0.05)
     client = sync_redis.Redis.from_url(url)
     client.flushdb()
+    client.set(CLAIM_KEY, token, ex=3600)
     try:
         yield url
     finally:
         with contextlib.suppress(sync_redis.RedisError):
-            client.flushdb()
+            client.flushdb()  # drops the claim too
         client.close()
         if process is not None:
             stop_process(process)
@@ -416,6 +434,14 @@ def box_times() -> tuple[float, float]:
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = values[3] + values[4]  # idle + iowait
     return float(sum(values) - idle), float(sum(values))
+
+
+def background_load(seconds: float = 1.0) -> float:
+    """Fraction of all CPUs busy over `seconds` while this benchmark itself is idle."""
+    busy, total = box_times()
+    time.sleep(seconds)
+    busy_after, total_after = box_times()
+    return (busy_after - busy) / (total_after - total) if total_after > total else 0.0
 
 
 def redis_cpu(client: sync_redis.Redis) -> float:
@@ -567,6 +593,10 @@ def main() -> int:
                   f" data {data_dir}\nlatencies in ms; cpu/req: CPU time of the server process"
                   f" (all threads) and of redis-server per answer\n")  # fmt: skip
 
+            background = background_load()
+            warning = "  (WARNING: something else is busy; figures are skewed)"
+            print(f"background CPU load before the run: {background:.0%} of {os.cpu_count()}"
+                  f" CPUs{warning if background > 0.1 else ''}\n")  # fmt: skip
             c, t = args.connections, args.threads
             if args.warmup:
                 phase("warm-up bare", bare, bare_port, args.warmup, c, t)
@@ -634,7 +664,8 @@ def main() -> int:
           f" transport errors {transport_errors}")  # fmt: skip
     print(f"events in SQLite {events}; 2xx answers {answered_2xx}; 2xx job ids missing from"
           f" SQLite {len(missing)}; arq jobs queued in Redis {queued_jobs}")  # fmt: skip
-    print(f"exit codes after SIGTERM: trailarr {stop_trailarr}, bare {stop_bare}")
+    print(f"exit codes after SIGTERM: trailarr {stop_trailarr}, bare {stop_bare}; background CPU"
+          f" load before the run {background:.0%}")  # fmt: skip
     results = [
         (f"throughput ratio trailarr/bare = {ratio:.3f} (median of {median_of};"
          f" target >= {TARGET_RATIO})", ratio >= TARGET_RATIO),
