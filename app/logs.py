@@ -9,6 +9,8 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web import BaseRequest, StreamResponse
 
 _SECRET = re.compile(
     r"(?i)(apikey=|api_key=|x-api-key[\"']?:\s*[\"']?|password=|://:)([^&\s\"'@]+)"
@@ -27,11 +29,27 @@ def _redact_event(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMa
     return event
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time (test runners swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     """Route structlog and the standard library (aiohttp, arq) to one formatted output."""
     use_json = not sys.stderr.isatty() if json is None else json
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        structlog.stdlib.ExtraAdder(),
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -54,8 +72,25 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+class AccessLogger(AbstractAccessLogger):
+    """aiohttp's access log as structured events: method, URL (keys redacted), status, time."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        """Log one answered request."""
+        self.logger.info(
+            "request",
+            extra={
+                "method": request.method,
+                "url": redact(str(request.rel_url)),
+                "status": response.status,
+                "ms": round(time * 1000, 2),
+                "remote": request.remote,
+            },
+        )

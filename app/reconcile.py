@@ -47,7 +47,9 @@ LIBRARY_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=3
 READ_CHUNK = 1 << 18
 WRITE_BATCH = 10_000  # rows per transaction: bounds how long webhooks wait for the write lock
 ENQUEUE_BATCH = 1_000  # jobs per Redis round trip
-HELD_BATCH = 5_000  # job ids per "which are not queued yet?" round trip
+HELD_BATCH = 2_000  # job ids per "which are not queued yet?" round trip
+# Long loops let the event loop run (webhooks answer) every this many items.
+YIELD_EVERY = 2_000
 HAVE_TRAILER = frozenset({"present", "downloaded"})
 SKIPPED_RUNNING = "a reconciliation pass is already running"
 
@@ -70,6 +72,7 @@ class Known(NamedTuple):
     trailer_path: str
     trailer_ours: bool
     pinned_url: str
+    trailer_url: str
     retry_after: float
     folder: str
     title: str
@@ -269,6 +272,7 @@ async def fetch_library(
                 raise ArrUnavailable(f"{name} answered HTTP {response.status} for {noun}")
             async for chunk in response.content.iter_chunked(READ_CHUNK):
                 add(reader.feed(chunk))
+                await asyncio.sleep(0)  # a read from a full buffer does not yield
             add(reader.close())
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise ArrUnavailable(f"{name} unreachable: {type(exc).__name__} {exc}") from exc
@@ -282,8 +286,8 @@ def _missing_files(paths: Sequence[tuple[int, str]]) -> set[int]:
 
 
 _SELECT_KNOWN = """
-SELECT arr_id, state, trailer_path, trailer_ours, pinned_url, retry_after, folder, title, year,
-       tmdb_id
+SELECT arr_id, state, trailer_path, trailer_ours, pinned_url, trailer_url, retry_after, folder,
+       title, year, tmdb_id
 FROM media WHERE instance = ?
 """
 _INSERT = """
@@ -328,9 +332,6 @@ class Reconciler:
         self.clock = clock
         self.lock_ttl_ms = lock_ttl_ms
         self._running = asyncio.Lock()
-        # The coordinator's tasks share one connection, so transactions must not interleave:
-        # use the store's write lock when it has one (see Store.write_lock).
-        self._write_lock: asyncio.Lock = getattr(store, "write_lock", None) or asyncio.Lock()
         self._release: Any = None
         self._extend: Any = None
         self._unheld: Any = None
@@ -438,21 +439,22 @@ class Reconciler:
             report.errors.append(f"{type(exc).__name__}: {exc}")
             bound.exception("instance not reconciled")
         report.seconds = time.perf_counter() - started
-        bound.info(
-            "instance reconciled", listed=report.listed, new=report.new, updated=report.updated,
-            forgotten=report.forgotten, queued=report.queued, errors=len(report.errors),
-            seconds=round(report.seconds, 2),
-        )  # fmt: skip
+        if not report.errors:
+            bound.info(
+                "instance reconciled", listed=report.listed, new=report.new,
+                updated=report.updated, forgotten=report.forgotten, queued=report.queued,
+                seconds=round(report.seconds, 2),
+            )  # fmt: skip
         return report
 
     async def _load(self, instance: str) -> dict[int, Known]:
+        known: dict[int, Known] = {}
         async with self.store.conn.execute(_SELECT_KNOWN, (instance,)) as cursor:
-            rows = await cursor.fetchall()
-        return {
-            row[0]: Known(row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7], row[8],
-                          row[9])
-            for row in rows
-        }  # fmt: skip
+            while rows := await cursor.fetchmany(YIELD_EVERY):
+                known.update(
+                    (row[0], Known(row[1], row[2], bool(row[3]), *row[4:])) for row in rows
+                )
+        return known
 
     async def _apply(
         self,
@@ -477,8 +479,10 @@ class Reconciler:
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         marks: list[tuple[Any, ...]] = []
-        wanted: list[tuple[Listed, Known | None]] = []
-        for item in library.values():
+        wanted: list[tuple[Listed, Known | None, bool]] = []
+        for count, item in enumerate(library.values(), 1):
+            if count % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
             old = known.get(item.arr_id)
             if old is None:
                 inserts.append((
@@ -486,7 +490,7 @@ class Reconciler:
                     "queued" if item.has_file else "new", now,
                 ))  # fmt: skip
                 if item.has_file:
-                    wanted.append((item, None))
+                    wanted.append((item, None, False))
                 continue
             tmdb_id = item.tmdb_id or old.tmdb_id
             if (item.title, item.year, item.folder, tmdb_id) != (
@@ -499,7 +503,7 @@ class Reconciler:
                 item.has_file and old.retry_after <= now
                 and (old.state not in HAVE_TRAILER or not old.trailer_path or item.arr_id in gone)
             ):  # fmt: skip
-                wanted.append((item, old))
+                wanted.append((item, old, item.arr_id in gone))
                 if old.state != "queued":
                     marks.append((now, name, item.arr_id, old.state))
         forgotten = [(name, arr_id) for arr_id in known if arr_id not in library]
@@ -507,7 +511,7 @@ class Reconciler:
         if dry_run:
             report.queued = len(wanted)
             queued.extend(
-                QueuedItem(name, item.arr_id, item.title, item.folder) for item, _ in wanted
+                QueuedItem(name, item.arr_id, item.title, item.folder) for item, _, _ in wanted
             )
             return
         await self._write([(_INSERT, inserts), (_UPDATE, updates), (_FORGET, forgotten),
@@ -542,7 +546,7 @@ class Reconciler:
         # BEGIN IMMEDIATE takes SQLite's write lock at once (waiting up to busy_timeout for
         # another process's writer) instead of failing half-way through.
         conn = self.store.conn
-        async with self._write_lock:
+        async with self.store.write_lock:  # the coordinator's other tasks share `conn`
             await conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -555,14 +559,14 @@ class Reconciler:
         self,
         name: str,
         kind: str,
-        wanted: Sequence[tuple[Listed, Known | None]],
+        wanted: Sequence[tuple[Listed, Known | None, bool]],
         report: InstanceReport,
         queued: list[QueuedItem],
     ) -> None:
         assert self.queue is not None, "a pass that is not a dry run needs a queue"
         for start in range(0, len(wanted), HELD_BATCH):
             batch = wanted[start : start + HELD_BATCH]
-            ids = [ensure_job_id(name, item.arr_id) for item, _ in batch]
+            ids = [ensure_job_id(name, item.arr_id) for item, _, _ in batch]
             try:
                 # A repeated pass finds most of its jobs still queued: ask Redis by id alone and
                 # build and send payloads only for the others (enqueue_many dedups them anyway).
@@ -571,8 +575,8 @@ class Reconciler:
                     for job_id in await self._unheld(keys=[job_key_prefix], args=ids)
                 }
                 requests = [
-                    job_request(name, kind, item, old, job_id)
-                    for (item, old), job_id in zip(batch, ids, strict=True)
+                    job_request(name, kind, item, old, gone, job_id)
+                    for (item, old, gone), job_id in zip(batch, ids, strict=True)
                     if job_id in unheld
                 ]
                 for offset in range(0, len(requests), ENQUEUE_BATCH):
@@ -583,17 +587,22 @@ class Reconciler:
                 return
             report.queued += len(batch)
             queued.extend(
-                QueuedItem(name, item.arr_id, item.title, item.folder) for item, _ in batch
+                QueuedItem(name, item.arr_id, item.title, item.folder) for item, _, _ in batch
             )
 
 
-def job_request(name: str, kind: str, item: Listed, old: Known | None, job_id: str) -> JobRequest:
-    """The ensure job for a media item, with what only the database knows about it."""
+def job_request(
+    name: str, kind: str, item: Listed, old: Known | None, trailer_gone: bool, job_id: str
+) -> JobRequest:
+    """The ensure job for a media item, with what only the database knows (as Store gives it)."""
     kwargs: dict[str, Any] = {"instance": name, "arr_id": item.arr_id, "kind": kind}
     if old is not None and old.trailer_ours and old.trailer_path:
         kwargs["our_trailer"] = old.trailer_path
     if old is not None and old.pinned_url:
-        kwargs["pinned_url"] = old.pinned_url
+        # A pin already downloaded is not downloaded again, unless its file has gone.
+        done = old.trailer_ours and old.pinned_url == old.trailer_url and not trailer_gone
+        if not done:
+            kwargs["pinned_url"] = old.pinned_url
     return JobRequest(job_id, kwargs, 0)
 
 
@@ -619,7 +628,10 @@ def print_report(report: PassReport, out: TextIO) -> None:
 
 
 async def reconcile_once(settings: Settings, *, dry_run: bool, out: TextIO) -> int:
-    """`trailarr reconcile [--dry-run]`: one pass from the command line; 0 if all went well.
+    """`trailarr reconcile [--dry-run]`: one pass from the command line, printed.
+
+    Returns 0 when every instance was reconciled, 1 when one failed, Redis could not be reached
+    or another pass was running (the pass is then skipped, not waited for).
 
     The command runs in its own process, whether or not the service is running, and opens the
     database itself. That is within the one-writer rule, whose point is that workers never need

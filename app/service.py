@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Literal
 
 import aiosqlite
@@ -17,6 +18,7 @@ from app.config import ConfigError, Settings
 from app.coordinator import Coordinator, Intake
 from app.db import open_database
 from app.embedded_redis import EmbeddedRedis
+from app.logs import AccessLogger
 from app.queue import JobQueue, connect
 from app.runtime import Runtime
 from app.store import Store
@@ -24,6 +26,7 @@ from app.web import create_app
 from workers.jobs import build_worker, stop_worker
 
 log = structlog.get_logger("trailarr.service")
+access_logger = logging.getLogger("aiohttp.access")
 
 
 class Service:
@@ -72,7 +75,9 @@ class Service:
         )
         self.runtime.intake.start()
         self.runtime.coordinator.start()
-        self.runner = web.AppRunner(create_app(self.runtime), access_log=None)
+        self.runner = web.AppRunner(
+            create_app(self.runtime), access_log_class=AccessLogger, access_log=access_logger
+        )
         await self.runner.setup()
         site = web.TCPSite(self.runner, settings.server.host, settings.server.port)
         await site.start()

@@ -17,15 +17,17 @@ from arq.constants import job_key_prefix
 
 from app.config import ConfigError, Settings
 from app.db import open_database
-from app.queue import JobQueue, connect
+from app.queue import JobQueue, JobRequest, connect
 from app.reconcile import (
     LOCK_KEY,
     SKIPPED_RUNNING,
     JsonArrayReader,
+    Known,
     Listed,
     PassReport,
     QueuedItem,
     Reconciler,
+    job_request,
     listed_media,
     reconcile_once,
 )
@@ -199,6 +201,38 @@ def test_listed_media_reads_only_what_a_pass_needs() -> None:
     assert listed_media("sonarr", add_series(sonarr, 8, "Aired"))[5] is True  # type: ignore[index]
     assert listed_media("radarr", {"title": "no id"}) is None
     assert listed_media("radarr", [1]) is None
+
+
+PIN = "https://videos.example/pin"
+
+
+@pytest.mark.parametrize(
+    ("old", "gone", "extra"),
+    [
+        (None, False, {}),
+        (Known("failed", "", False, "", "", 0, "", "", 0, 0), False, {}),
+        (Known("queued", "/m/t.mkv", True, "", "", 0, "", "", 0, 0), False,
+         {"our_trailer": "/m/t.mkv"}),
+        (Known("queued", "/m/t.mkv", False, "", "", 0, "", "", 0, 0), False, {}),
+        (Known("failed", "", False, PIN, "", 0, "", "", 0, 0), False, {"pinned_url": PIN}),
+        (Known("queued", "/m/t.mkv", True, PIN, "https://old", 0, "", "", 0, 0), False,
+         {"our_trailer": "/m/t.mkv", "pinned_url": PIN}),
+        (Known("queued", "/m/t.mkv", True, PIN, PIN, 0, "", "", 0, 0), False,
+         {"our_trailer": "/m/t.mkv"}),
+        (Known("downloaded", "/m/t.mkv", True, PIN, PIN, 0, "", "", 0, 0), True,
+         {"our_trailer": "/m/t.mkv", "pinned_url": PIN}),
+    ],
+    ids=["new", "plain", "ours", "users", "pinned", "pin-changed", "pin-done", "pin-file-gone"],
+)  # fmt: skip
+def test_job_request_carries_what_only_the_database_knows(
+    old: Known | None, gone: bool, extra: dict[str, str]
+) -> None:
+    """Jobs get our trailer and a pin as Store gives them; a pin whose file went is fetched anew."""
+    listed = Listed(4, "Heat", 1995, f"{MOVIE_ROOT}/Heat (1995)", 949, True)
+    job = job_request("radarr", "movie", listed, old, gone, "ensure:radarr:4")
+    assert job == JobRequest(
+        "ensure:radarr:4", {"instance": "radarr", "arr_id": 4, "kind": "movie", **extra}, 0
+    )
 
 
 # --- passes -----------------------------------------------------------------------------------
@@ -420,8 +454,9 @@ async def test_trailer_deleted_from_disk_is_queued_again(
     await reconciler.run_pass()
     await queue.redis.flushdb()
     trailer = tmp_path / "Lost Trailer-trailer.mkv"
+    pin = "https://videos.example/pinned"
     await set_row(store, "radarr", 1, state="downloaded", trailer_path=str(trailer),
-                  trailer_ours=1, pinned_url="https://videos.example/pinned")  # fmt: skip
+                  trailer_ours=1, pinned_url=pin, trailer_url=pin)  # fmt: skip
     report = await reconciler.run_pass()
     assert counts(report)["radarr"] == (1, 0, 0, 0, 1, 0)
     row = (await media(store))[("radarr", 1)]
@@ -429,7 +464,7 @@ async def test_trailer_deleted_from_disk_is_queued_again(
     assert await queued_jobs(queue) == {
         "ensure:radarr:1": {"instance": "radarr", "arr_id": 1, "kind": "movie",
                             "our_trailer": str(trailer),
-                            "pinned_url": "https://videos.example/pinned"},
+                            "pinned_url": pin},
     }  # fmt: skip
 
 
