@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.checks import run_checks
 from app import cli
+from app.checks import run_checks
 from tests.harness import Stack
 
 
