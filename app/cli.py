@@ -1,4 +1,4 @@
-"""The `trailarr` command: run, web, worker, check."""
+"""The `trailarr` command: run, web, worker, check, reconcile."""
 
 from __future__ import annotations
 
@@ -56,6 +56,12 @@ async def _check(settings: Settings) -> int:
     return 0 if all(ok for ok, _, _ in results) else 1
 
 
+async def _reconcile(settings: Settings, dry_run: bool) -> int:
+    from app.reconcile import reconcile_once
+
+    return await reconcile_once(settings, dry_run=dry_run, out=sys.stdout)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `trailarr` console script."""
     parser = argparse.ArgumentParser(prog="trailarr", description=__doc__)
@@ -67,6 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("web", help="HTTP server and coordinator only")
     commands.add_parser("worker", help="an arq worker only")
     commands.add_parser("check", help="validate the configuration and the environment")
+    reconcile = commands.add_parser(
+        "reconcile", help="one reconciliation pass: queue every media item without a trailer"
+    )
+    reconcile.add_argument(
+        "--dry-run", action="store_true",
+        help="print what would be queued; write nothing, need no Redis",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     command = args.command or "run"
     # yt-dlp looks for its JS runtime (the `deno` package) on PATH; a venv's bin may not be there.
@@ -88,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         "web": lambda: _serve(settings, "web"),
         "worker": lambda: _worker(settings),
         "check": lambda: _check(settings),
+        "reconcile": lambda: _reconcile(settings, args.dry_run),
     }
     try:
         return asyncio.run(jobs[command]())

@@ -70,7 +70,7 @@ class Known(NamedTuple):
 
     state: str
     trailer_path: str
-    trailer_ours: bool
+    trailer_ours: int
     pinned_url: str
     trailer_url: str
     retry_after: float
@@ -80,14 +80,14 @@ class Known(NamedTuple):
     tmdb_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class QueuedItem:
-    """A media item a pass queued (or, in a dry run, would queue)."""
-
-    instance: str
-    arr_id: int
-    title: str
-    path: str
+# A pass holds 50,000 of each of these at once. It keeps them as plain tuples and wraps them
+# (`Listed._make(row)`) where it reads them: the garbage collector stops tracking a tuple of plain
+# values but not a NamedTuple or dataclass, and 150,000 tracked objects would make each full
+# collection during the pass slower, stalling the event loop (and webhooks) for longer.
+ListedRow = tuple[int, str, int, str, int, bool]
+KnownRow = tuple[str, str, int, str, str, float, str, str, int, int]
+QueuedItem = tuple[str, int, str, str]
+"""A media item a pass queued (or, in a dry run, would queue): instance, arr_id, title, path."""
 
 
 @dataclass(slots=True)
@@ -128,7 +128,10 @@ class PassReport:
             "skipped": self.skipped,
             "seconds": round(self.seconds, 3),
             "instances": [asdict(item) for item in self.instances],
-            "queued": [asdict(item) for item in self.queued],
+            "queued": [
+                {"instance": instance, "arr_id": arr_id, "title": title, "path": path}
+                for instance, arr_id, title, path in self.queued
+            ],
         }
 
 
@@ -242,8 +245,8 @@ async def fetch_library(
     session: aiohttp.ClientSession,
     instance: ArrInstance,
     timeout: aiohttp.ClientTimeout = LIBRARY_TIMEOUT,
-) -> dict[int, Listed]:
-    """Every movie or series of an instance, streamed; raises ArrUnavailable or ArrRejected."""
+) -> dict[int, ListedRow]:
+    """Every movie or series of an instance by id, streamed; ArrUnavailable or ArrRejected."""
     noun = "movie" if instance.kind == "radarr" else "series"
     name = instance.name
     headers = {
@@ -253,14 +256,14 @@ async def fetch_library(
     }
     # excludeLocalCovers spares Radarr a stat() per poster we would not look at.
     params = {"excludeLocalCovers": "true"} if instance.kind == "radarr" else None
-    library: dict[int, Listed] = {}
+    library: dict[int, ListedRow] = {}
     reader = JsonArrayReader()
 
     def add(items: list[Any]) -> None:
         for item in items:
             listed = listed_media(instance.kind, item)
             if listed is not None:
-                library[listed.arr_id] = listed
+                library[listed.arr_id] = (*listed,)  # a plain tuple (see ListedRow)
 
     try:
         async with session.get(
@@ -447,20 +450,18 @@ class Reconciler:
             )  # fmt: skip
         return report
 
-    async def _load(self, instance: str) -> dict[int, Known]:
-        known: dict[int, Known] = {}
+    async def _load(self, instance: str) -> dict[int, KnownRow]:
+        known: dict[int, KnownRow] = {}
         async with self.store.conn.execute(_SELECT_KNOWN, (instance,)) as cursor:
             while rows := await cursor.fetchmany(YIELD_EVERY):
-                known.update(
-                    (row[0], Known(row[1], row[2], bool(row[3]), *row[4:])) for row in rows
-                )
+                known.update((row[0], tuple(row[1:])) for row in rows)
         return known
 
     async def _apply(
         self,
         instance: ArrInstance,
-        known: dict[int, Known],
-        library: dict[int, Listed],
+        known: dict[int, KnownRow],
+        library: dict[int, ListedRow],
         dry_run: bool,
         report: InstanceReport,
         queued: list[QueuedItem],
@@ -471,27 +472,29 @@ class Reconciler:
         # Only rows that claim a trailer are checked on disk; a stat() each.
         claimed = [
             (arr_id, old.trailer_path)
-            for arr_id, old in known.items()
+            for arr_id, old in ((arr_id, Known._make(row)) for arr_id, row in known.items())
             if old.state in HAVE_TRAILER and old.trailer_path and old.retry_after <= now
-            and arr_id in library and library[arr_id].has_file
+            and arr_id in library and library[arr_id][5]
         ]  # fmt: skip
         gone = await asyncio.to_thread(_missing_files, claimed) if claimed else set()
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         marks: list[tuple[Any, ...]] = []
-        wanted: list[tuple[Listed, Known | None, bool]] = []
-        for count, item in enumerate(library.values(), 1):
+        wanted: list[tuple[ListedRow, KnownRow | None, bool]] = []
+        for count, row in enumerate(library.values(), 1):
             if count % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
-            old = known.get(item.arr_id)
-            if old is None:
+            item = Listed._make(row)
+            known_row = known.get(item.arr_id)
+            if known_row is None:
                 inserts.append((
                     name, kind, item.arr_id, item.title, item.year, item.folder, item.tmdb_id,
                     "queued" if item.has_file else "new", now,
                 ))  # fmt: skip
                 if item.has_file:
-                    wanted.append((item, None, False))
+                    wanted.append((row, None, False))
                 continue
+            old = Known._make(known_row)
             tmdb_id = item.tmdb_id or old.tmdb_id
             if (item.title, item.year, item.folder, tmdb_id) != (
                 old.title, old.year, old.folder, old.tmdb_id,
@@ -503,16 +506,14 @@ class Reconciler:
                 item.has_file and old.retry_after <= now
                 and (old.state not in HAVE_TRAILER or not old.trailer_path or item.arr_id in gone)
             ):  # fmt: skip
-                wanted.append((item, old, item.arr_id in gone))
+                wanted.append((row, known_row, item.arr_id in gone))
                 if old.state != "queued":
                     marks.append((now, name, item.arr_id, old.state))
         forgotten = [(name, arr_id) for arr_id in known if arr_id not in library]
         report.new, report.updated, report.forgotten = len(inserts), len(updates), len(forgotten)
         if dry_run:
             report.queued = len(wanted)
-            queued.extend(
-                QueuedItem(name, item.arr_id, item.title, item.folder) for item, _, _ in wanted
-            )
+            queued.extend(queued_item(name, row) for row, _, _ in wanted)
             return
         await self._write([(_INSERT, inserts), (_UPDATE, updates), (_FORGET, forgotten),
                            (_MARK_QUEUED, marks)])  # fmt: skip
@@ -559,14 +560,14 @@ class Reconciler:
         self,
         name: str,
         kind: str,
-        wanted: Sequence[tuple[Listed, Known | None, bool]],
+        wanted: Sequence[tuple[ListedRow, KnownRow | None, bool]],
         report: InstanceReport,
         queued: list[QueuedItem],
     ) -> None:
         assert self.queue is not None, "a pass that is not a dry run needs a queue"
         for start in range(0, len(wanted), HELD_BATCH):
             batch = wanted[start : start + HELD_BATCH]
-            ids = [ensure_job_id(name, item.arr_id) for item, _, _ in batch]
+            ids = [ensure_job_id(name, row[0]) for row, _, _ in batch]
             try:
                 # A repeated pass finds most of its jobs still queued: ask Redis by id alone and
                 # build and send payloads only for the others (enqueue_many dedups them anyway).
@@ -575,8 +576,8 @@ class Reconciler:
                     for job_id in await self._unheld(keys=[job_key_prefix], args=ids)
                 }
                 requests = [
-                    job_request(name, kind, item, old, gone, job_id)
-                    for (item, old, gone), job_id in zip(batch, ids, strict=True)
+                    job_request(name, kind, row[0], Known._make(old) if old else None, gone, job_id)
+                    for (row, old, gone), job_id in zip(batch, ids, strict=True)
                     if job_id in unheld
                 ]
                 for offset in range(0, len(requests), ENQUEUE_BATCH):
@@ -586,16 +587,20 @@ class Reconciler:
                 report.errors.append(f"{left} jobs not queued, the next pass retries: {exc}")
                 return
             report.queued += len(batch)
-            queued.extend(
-                QueuedItem(name, item.arr_id, item.title, item.folder) for item, _, _ in batch
-            )
+            queued.extend(queued_item(name, row) for row, _, _ in batch)
+
+
+def queued_item(name: str, row: ListedRow) -> QueuedItem:
+    """How the report names a queued media item."""
+    item = Listed._make(row)
+    return (name, item.arr_id, item.title, item.folder)
 
 
 def job_request(
-    name: str, kind: str, item: Listed, old: Known | None, trailer_gone: bool, job_id: str
+    name: str, kind: str, arr_id: int, old: Known | None, trailer_gone: bool, job_id: str
 ) -> JobRequest:
     """The ensure job for a media item, with what only the database knows (as Store gives it)."""
-    kwargs: dict[str, Any] = {"instance": name, "arr_id": item.arr_id, "kind": kind}
+    kwargs: dict[str, Any] = {"instance": name, "arr_id": arr_id, "kind": kind}
     if old is not None and old.trailer_ours and old.trailer_path:
         kwargs["our_trailer"] = old.trailer_path
     if old is not None and old.pinned_url:
@@ -612,8 +617,8 @@ def print_report(report: PassReport, out: TextIO) -> None:
     if report.skipped:
         print(f"skipped: {report.skipped}", file=out)
         return
-    for item in report.queued:
-        print(f"{verb}  {item.instance}  {item.title}  {item.path}", file=out)
+    for instance, _, title, path in report.queued:
+        print(f"{verb}  {instance}  {title}  {path}", file=out)
     for result in report.instances:
         print(
             f"{result.instance}: {result.listed} listed, {result.new} new,"

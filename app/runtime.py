@@ -9,6 +9,7 @@ from aiohttp import web
 from app.config import Settings
 from app.coordinator import Coordinator, Intake
 from app.queue import JobQueue
+from app.reconcile import Reconciler
 from app.store import Store
 
 
@@ -22,6 +23,7 @@ class Runtime:
     queue: JobQueue
     intake: Intake
     coordinator: Coordinator
+    reconciler: Reconciler | None = None
 
 
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)

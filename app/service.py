@@ -20,6 +20,7 @@ from app.db import open_database
 from app.embedded_redis import EmbeddedRedis
 from app.logs import AccessLogger
 from app.queue import JobQueue, connect
+from app.reconcile import Reconciler
 from app.runtime import Runtime
 from app.store import Store
 from app.web import create_app
@@ -32,9 +33,17 @@ access_logger = logging.getLogger("aiohttp.access")
 class Service:
     """`trailarr run` (web + coordinator + one worker) or `trailarr web` (web + coordinator)."""
 
-    def __init__(self, settings: Settings, mode: Literal["run", "web"] = "run") -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        mode: Literal["run", "web"] = "run",
+        reconcile_delay: float | None = 10.0,
+    ) -> None:
         self.settings = settings
         self.mode = mode
+        # Seconds from start-up to the first reconciliation pass; None: no periodic passes.
+        self.reconcile_delay = reconcile_delay
+        self.reconcile_task: asyncio.Task[None] | None = None
         self.embedded: EmbeddedRedis | None = None
         self.redis_url = settings.redis.url.get_secret_value()
         self.conn: aiosqlite.Connection | None = None
@@ -70,9 +79,9 @@ class Service:
         self.redis = await connect(self.redis_url)
         queue = JobQueue(self.redis)
         api_key, key_file = resolve_api_key(settings)
-        self.runtime = Runtime(
-            settings, api_key, store, queue, Intake(store, queue), Coordinator(store, queue)
-        )
+        intake, coordinator = Intake(store, queue), Coordinator(store, queue)
+        reconciler = Reconciler(store, queue, settings)
+        self.runtime = Runtime(settings, api_key, store, queue, intake, coordinator, reconciler)
         self.runtime.intake.start()
         self.runtime.coordinator.start()
         self.runner = web.AppRunner(
@@ -85,6 +94,13 @@ class Service:
         if self.mode == "run":
             self.worker = build_worker(settings, self.redis_url, handle_signals=False)
             self.worker_task = asyncio.create_task(self.worker.async_run(), name="worker")
+        if self.reconcile_delay is not None:
+            # On start-up and every interval (PRODUCT.md §6); skipped while `trailarr reconcile`
+            # holds the cross-process lock.
+            self.reconcile_task = asyncio.create_task(
+                reconciler.run_periodically(settings.reconcile.seconds, self.reconcile_delay),
+                name="reconcile",
+            )
         log.info(
             "trailarr started", mode=self.mode, host=settings.server.host, port=self.port,
             data_dir=str(settings.data_dir.resolve()),
@@ -96,6 +112,11 @@ class Service:
         """Stop accepting, finish recording, stop the worker, close everything; idempotent."""
         if self.runner is not None:
             await self.runner.shutdown()
+        if self.reconcile_task is not None:
+            self.reconcile_task.cancel()  # a pass cut short rolls back and runs again later
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.reconcile_task
+            self.reconcile_task = None
         if self.runtime is not None:
             await self.runtime.intake.stop()
         if self.worker is not None:

@@ -10,8 +10,10 @@ What it measures
   * `Reconciler.run_pass()` into a fresh SQLite database with a real Redis queue: the first pass
     (every media new, 90 % with a file and so queued) and a second pass with nothing changed
     (no row written; the still-missing media are offered to the queue again, which holds them
-    already, so no new job appears). Wall time of each, and the peak RSS of this process
-    (`ru_maxrss`, which includes the interpreter and every import).
+    already, so no new job appears). Wall and CPU time of each (CPU time is what to compare
+    on a busy machine), the peak RSS of this process (`ru_maxrss`, which includes the
+    interpreter and every import), and the longest event-loop stall during each pass (what a
+    webhook answered by the same process would wait at worst).
 
 Targets (PRODUCT.md §6 "fast and small for 50,000 movies")
   * first pass <= 10 s

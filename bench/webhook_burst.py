@@ -6,6 +6,9 @@ What it measures
     (own movie.id, title, tmdbId, folderPath, file path), sent by `wrk -t2 -c50 --latency`.
   * The same load against a bare aiohttp handler (read the body, answer 200): same single
     process, same default event loop, access log off. Throughput ratio = trailarr / bare.
+    `trailarr web` runs as configured by default (`--log-level INFO`, which writes a JSON
+    access-log line per request); `--trailarr-log-level WARNING` turns that off to compare
+    like with like.
   * Trailarr's latency at 5 connections (`wrk -t1 -c5`, one client thread so the client steals
     as little CPU as possible from the server on a 2-core machine).
   * "Accepted means kept": after SIGTERM, trailarr.db is opened read-only and every webhook that
@@ -28,14 +31,21 @@ How wrk sends an exact number of requests (wrk has no request-count option)
   marker exists (the cap stays as a safety net). Requests/s = answers / (last answer - first
   request), from the Lua clock; wrk's own latency histogram gives the percentiles. Each phase is
   preceded by a short warm-up against the same server. `--rounds` repeats the 50-connection
-  comparison (bare and trailarr alternate) and reports the median.
+  comparison (bare, then trailarr) and reports the median of the per-round ratios.
+
+Noise: the machine is shared and has 2 CPUs. For every run the script reads the CPU time of the
+server, redis-server, wrk and itself (/proc, INFO cpu, getrusage) and the machine's busy time
+(/proc/stat); a run in which OTHER processes used more than `--max-foreign` (10 %) of the CPUs is
+discarded and run again, at most `--retries` extra times (each retry adds 5,000 queued jobs to
+trailarr's backlog, which matters: see the report). Per-run CPU time per request is printed too;
+it is steadier than requests/s.
 
 Only 127.0.0.1 is contacted. Redis: on 127.0.0.1:6379 the first database from 12 to 15 that no
 test run or benchmark has claimed (tests/conftest.py's claim key), flushed before and after; or a
 private redis-server on a free port when 6379 does not answer or every database is claimed.
-Other processes using the CPU skew every figure: the background load is measured and printed.
 
-    .venv/bin/python bench/webhook_burst.py [--requests 5000] [--rounds 3] [--low-requests 2000]
+    .venv/bin/python bench/webhook_burst.py [--requests 5000] [--rounds 5] [--low-requests 2000]
+        [--trailarr-log-level INFO|WARNING] [--app-root DIR (a scratch copy of the code)] [--keep]
 """
 
 from __future__ import annotations
@@ -395,6 +405,7 @@ class Phase:
     server_cpu_s: float = 0.0
     redis_cpu_s: float = 0.0
     wrk_cpu_s: float = 0.0
+    bench_cpu_s: float = 0.0
     box_busy: float = 0.0
     box_busy_s: float = 0.0
     box_capacity_s: float = 0.0
@@ -402,7 +413,7 @@ class Phase:
     @property
     def foreign(self) -> float:
         """Share of the machine's CPUs used by processes outside this benchmark meanwhile."""
-        ours = self.server_cpu_s + self.redis_cpu_s + self.wrk_cpu_s
+        ours = self.server_cpu_s + self.redis_cpu_s + self.wrk_cpu_s + self.bench_cpu_s
         return max(0.0, self.box_busy_s - ours) / self.box_capacity_s if self.box_capacity_s else 0
 
     @property
@@ -474,6 +485,7 @@ def run_wrk(phase: Phase, port: int, first_id: int, work: Path, cap_s: int) -> P
         "--latency", "-s", str(script), f"http://127.0.0.1:{port}/webhook/radarr",
     ]  # fmt: skip
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
     busy, total = box_times()
     with open(out / "stdout", "wb") as stdout:
         process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.STDOUT)
@@ -494,6 +506,8 @@ def run_wrk(phase: Phase, port: int, first_id: int, work: Path, cap_s: int) -> P
     phase.box_busy_s, phase.box_capacity_s = busy_after - busy, total_after - total
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk is the only child waited for
     phase.wrk_cpu_s = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    own_after = resource.getrusage(resource.RUSAGE_SELF)  # this script, polling for wrk
+    phase.bench_cpu_s = (own_after.ru_utime + own_after.ru_stime) - (own.ru_utime + own.ru_stime)
     text = (out / "stdout").read_text(encoding="utf-8", errors="replace")
     match = re.search(r"^BENCH_RESULT (.*)$", text, re.MULTILINE)
     if match is None:
@@ -548,8 +562,11 @@ def main() -> int:
     parser.add_argument("--cap", type=int, default=120, help="seconds, at most, per wrk run")
     parser.add_argument("--max-foreign", type=float, default=0.10, help="discard a run in which"
                         " other processes used more than this share of the CPUs")  # fmt: skip
-    parser.add_argument("--retries", type=int, default=6, help="extra runs allowed in all for"
-                        " discarded ones")  # fmt: skip
+    parser.add_argument("--retries", type=int, default=3, help="extra runs allowed in all for"
+                        " discarded ones (each adds to trailarr's queued backlog)")  # fmt: skip
+    parser.add_argument("--trailarr-log-level", default="INFO", help="trailarr --log-level: INFO"
+                        " (the default) writes an access-log line per request; WARNING turns"
+                        " it off, like the bare server")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--app-root", type=Path, help="run `python -m app.cli` from this source "
                         "tree (e.g. a scratch copy) instead of .venv/bin/trailarr")  # fmt: skip
@@ -598,7 +615,7 @@ def main() -> int:
                 command = [sys.executable, "-m", "app.cli"]
                 env["PYTHONPATH"] = str(args.app_root.resolve())
             trailarr = subprocess.Popen(
-                [*command, "--config", str(config), "web"],
+                [*command, "--config", str(config), "--log-level", args.trailarr_log_level, "web"],
                 stdout=trailarr_log, stderr=subprocess.STDOUT, cwd=data_dir, env=env,
             )  # fmt: skip
             processes.append(trailarr)
@@ -606,8 +623,10 @@ def main() -> int:
             wait_http(f"http://127.0.0.1:{trailarr_port}/health", trailarr)
             print(f"bare aiohttp on :{bare_port} (pid {bare.pid}), trailarr web on"
                   f" :{trailarr_port} (pid {trailarr.pid}), redis {redis},"
-                  f" data {data_dir}\nlatencies in ms; cpu/req: CPU time of the server process"
-                  f" (all threads) and of redis-server per answer\n")  # fmt: skip
+                  f" data {data_dir}, trailarr --log-level {args.trailarr_log_level}"
+                  "\nlatencies in ms; cpu/req: CPU time per answer of the server process (all"
+                  " threads), redis-server and wrk; box: share of all CPUs busy; others: share"
+                  " used by processes outside this benchmark\n")  # fmt: skip
 
             background = background_load()
             warning = "  (WARNING: something else is busy; figures are skewed)"

@@ -129,7 +129,9 @@ class Stack:
         self.tv_root.mkdir(parents=True)
         for server in self.servers:
             await server.start()
-        self.service = Service(self.settings(), "web" if self.mode == "web" else "run")
+        self.service = Service(
+            self.settings(), "web" if self.mode == "web" else "run", reconcile_delay=None
+        )
         await self.service.start()
         self.base = f"http://127.0.0.1:{self.service.port}"
         self.http = aiohttp.ClientSession()

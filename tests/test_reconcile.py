@@ -25,7 +25,6 @@ from app.reconcile import (
     Known,
     Listed,
     PassReport,
-    QueuedItem,
     Reconciler,
     job_request,
     listed_media,
@@ -228,8 +227,7 @@ def test_job_request_carries_what_only_the_database_knows(
     old: Known | None, gone: bool, extra: dict[str, str]
 ) -> None:
     """Jobs get our trailer and a pin as Store gives them; a pin whose file went is fetched anew."""
-    listed = Listed(4, "Heat", 1995, f"{MOVIE_ROOT}/Heat (1995)", 949, True)
-    job = job_request("radarr", "movie", listed, old, gone, "ensure:radarr:4")
+    job = job_request("radarr", "movie", 4, old, gone, "ensure:radarr:4")
     assert job == JobRequest(
         "ensure:radarr:4", {"instance": "radarr", "arr_id": 4, "kind": "movie", **extra}, 0
     )
@@ -244,7 +242,7 @@ async def test_movie_imported_without_webhook_gets_its_trailer(stack: Stack) -> 
     reconciler = Reconciler(stack.runtime.store, stack.runtime.queue, stack.settings())
     report = await reconciler.run_pass()
     assert counts(report) == {"radarr": (1, 1, 0, 0, 1, 0), "sonarr": (0, 0, 0, 0, 0, 0)}
-    assert report.queued == [QueuedItem("radarr", 21, "Manual Import", movie["path"])]
+    assert report.queued == [("radarr", 21, "Manual Import", movie["path"])]
     await stack.wait_outcomes(1)
     stem = Path(movie["movieFile"]["relativePath"]).stem
     trailer = stack.local(movie["path"]) / f"{stem}-trailer.mkv"
@@ -481,7 +479,11 @@ async def test_dry_run_writes_nothing_and_queues_nothing(
     )
     assert report.dry_run and report.ok
     assert counts(report) == {"radarr": (1, 1, 0, 0, 1, 0), "sonarr": (1, 1, 0, 0, 0, 0)}
-    assert report.queued == [QueuedItem("radarr", 1, "Would Be Queued", movie["path"])]
+    assert report.queued == [("radarr", 1, "Would Be Queued", movie["path"])]
+    assert report.as_dict()["queued"] == [
+        {"instance": "radarr", "arr_id": 1, "title": "Would Be Queued", "path": movie["path"]}
+    ]
+    assert [item["new"] for item in report.as_dict()["instances"]] == [1, 1]
     assert store.conn.total_changes == changes
     assert await media(store) == {}
     assert await queue.queue_depth() == 0
