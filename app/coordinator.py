@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
@@ -22,14 +22,18 @@ from app.store import Incoming, Recorded, Store
 log = structlog.get_logger("trailarr.coordinator")
 
 MAX_BATCH = 512
+ALIVE_KEY = "trailarr:coordinator-alive"  # gone after Redis lost its data: sweep everything
 
 
 class Intake:
     """Group commit for webhooks: one transaction and one Redis round trip per batch."""
 
-    def __init__(self, store: Store, queue: JobQueue) -> None:
+    def __init__(
+        self, store: Store, queue: JobQueue, on_enqueue_failed: Callable[[], None] | None = None
+    ) -> None:
         self.store = store
         self.queue = queue
+        self.on_enqueue_failed = on_enqueue_failed
         self._pending: asyncio.Queue[tuple[Incoming, asyncio.Future[Recorded]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
@@ -73,6 +77,8 @@ class Intake:
             except (RedisError, OSError):
                 # Recorded as queued in SQLite: the coordinator's loop queues them later.
                 log.warning("redis unavailable, jobs will be queued later", count=len(jobs))
+                if self.on_enqueue_failed is not None:
+                    self.on_enqueue_failed()
             for (_, future), result in zip(batch, recorded, strict=True):
                 if not future.done():
                     future.set_result(result)
@@ -81,15 +87,34 @@ class Intake:
 
 
 class Coordinator:
-    """Consumes job outcomes and keeps every accepted event's job in the queue."""
+    """Consumes job outcomes and keeps every accepted event's job in the queue.
 
-    def __init__(self, store: Store, queue: JobQueue, requeue_every: float = 2.0) -> None:
+    A full sweep of the queued events (costly with a large backlog) runs at start-up, when an
+    enqueue failed, when Redis lost its data (a marker key is gone), and every `sweep_every`.
+    Otherwise only jobs that owe a rerun (events arrived while they ran) are looked at.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        queue: JobQueue,
+        requeue_every: float = 2.0,
+        sweep_every: float = 600.0,
+    ) -> None:
         self.store = store
         self.queue = queue
         self.requeue_every = requeue_every
+        self.sweep_every = sweep_every
         self._task: asyncio.Task[None] | None = None
         self.outcomes_recorded = 0
         self._progress = asyncio.Condition()
+        self._sweep_due = True
+        self._reruns: set[str] = set()
+        self._consuming = asyncio.Lock()  # one reader of the stream at a time
+
+    def request_sweep(self) -> None:
+        """Look at every queued event on the next turn (an enqueue failed)."""
+        self._sweep_due = True
 
     def start(self) -> None:
         """Start the loop."""
@@ -105,13 +130,23 @@ class Coordinator:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        next_requeue = 0.0
+        next_check, next_sweep = 0.0, loop.time() + self.sweep_every
         while True:
             try:
                 await self.consume_outcomes(block_ms=int(self.requeue_every * 500))
-                if loop.time() >= next_requeue:
+                if loop.time() < next_check:
+                    continue
+                next_check = loop.time() + self.requeue_every
+                if not await self.queue.redis.exists(ALIVE_KEY) or loop.time() >= next_sweep:
+                    self._sweep_due = True  # Redis lost its data, or it is time anyway
+                if self._sweep_due:
+                    self._sweep_due = False
+                    next_sweep = loop.time() + self.sweep_every
+                    await self.queue.redis.set(ALIVE_KEY, "1")
                     await self.requeue_unfinished()
-                    next_requeue = loop.time() + self.requeue_every
+                elif self._reruns:
+                    reruns, self._reruns = self._reruns, set()
+                    await self.requeue_unfinished(sorted(reruns))
             except (RedisError, OSError) as exc:
                 log.warning("redis unavailable", error=str(exc))
                 await asyncio.sleep(1)
@@ -129,6 +164,15 @@ class Coordinator:
 
     async def consume_outcomes(self, block_ms: int | None = None) -> int:
         """Record the outcomes waiting in the stream; pending (unacknowledged) ones first."""
+        async with self._consuming:
+            count = await self._consume(block_ms)
+        if count:
+            async with self._progress:
+                self.outcomes_recorded += count
+                self._progress.notify_all()
+        return count
+
+    async def _consume(self, block_ms: int | None) -> int:
         redis = self.queue.redis
         count = 0
         for start in ("0", ">"):
@@ -148,10 +192,6 @@ class Coordinator:
                     await redis.xack(OUTCOME_STREAM, OUTCOME_GROUP, message_id)
                     await redis.xdel(OUTCOME_STREAM, message_id)
                     count += 1
-        if count:
-            async with self._progress:
-                self.outcomes_recorded += count
-                self._progress.notify_all()
         return count
 
     async def wait_for_outcomes(self, count: int) -> None:
@@ -162,7 +202,8 @@ class Coordinator:
     async def _record(self, fields: dict[bytes, bytes]) -> None:
         try:
             outcome: dict[str, Any] = json.loads(fields[b"data"])
-            await self.store.record_outcome(outcome)
+            if await self.store.record_outcome(outcome):
+                self._reruns.add(str(outcome["job_id"]))
         except (KeyError, ValueError, TypeError):
             log.error("malformed outcome dropped", fields=repr(fields)[:200])
             return
@@ -172,21 +213,26 @@ class Coordinator:
             outcome=outcome.get("outcome"), reason=outcome.get("reason"),
         )  # fmt: skip
 
-    async def requeue_unfinished(self) -> list[str]:
-        """Queue again every job that accepted events wait for but Redis does not hold."""
-        await self.store.drop_orphan_events()
-        jobs = await self.store.unfinished_jobs()
+    async def requeue_unfinished(self, job_ids: Sequence[str] | None = None) -> list[str]:
+        """Queue again every job (or those of `job_ids`) that accepted events wait for but Redis
+        does not hold; a job still held that owes a rerun is looked at again next turn."""
+        if job_ids is None:
+            await self.store.drop_orphan_events()
+        jobs = await self.store.unfinished_jobs(job_ids)
         if not jobs:
             return []
         held = await self.queue.existing_jobs([job.job_id for job in jobs])
+        if job_ids is not None:
+            self._reruns.update(held)  # arq has not dropped the finished job yet
         missing = [job for job in jobs if job.job_id not in held]
         if not missing:
             return []
         # A job that just finished has put its outcome in the stream before arq dropped it:
-        # record those first so a finished job is not run again.
-        if await self.consume_outcomes():
-            jobs = await self.store.unfinished_jobs()
-            missing = [job for job in jobs if job.job_id not in held]
+        # record those first (or wait for whoever is recording them) and look again, so a
+        # finished job is not run again.
+        await self.consume_outcomes()
+        jobs = await self.store.unfinished_jobs([job.job_id for job in missing])
+        missing = [job for job in jobs if job.job_id not in held]
         added = await self.queue.enqueue_many(missing)
         if added:
             log.info("re-queued jobs", count=len(added))

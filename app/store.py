@@ -157,14 +157,17 @@ class Store:
                         }
         return extras
 
-    async def unfinished_jobs(self) -> list[JobRequest]:
-        """Jobs that accepted events still wait for, newest event per job."""
+    async def unfinished_jobs(self, job_ids: Sequence[str] | None = None) -> list[JobRequest]:
+        """Jobs that accepted events still wait for (all, or among `job_ids`), newest event each."""
         query = """
             SELECT e.job_id, MAX(e.id), e.instance, e.arr_id, m.kind
             FROM events e JOIN media m ON m.instance = e.instance AND m.arr_id = e.arr_id
-            WHERE e.state = 'queued' GROUP BY e.job_id
+            WHERE e.state = 'queued' {only} GROUP BY e.job_id
         """
-        async with self.conn.execute(query) as cursor:
+        only, params = "", list(job_ids or ())
+        if job_ids is not None:
+            only = f"AND e.job_id IN ({','.join('?' * len(params))})" if params else "AND 0"
+        async with self.conn.execute(query.format(only=only), params) as cursor:
             rows = list(await cursor.fetchall())
         extras = await self._job_extras([(row[2], row[3]) for row in rows])
         jobs = []
@@ -176,19 +179,28 @@ class Store:
 
     async def drop_orphan_events(self) -> None:
         """Queued events whose media was forgotten have nothing left to do."""
-        await self.conn.execute(
-            "UPDATE events SET state = 'done' WHERE state = 'queued' AND NOT EXISTS"
-            " (SELECT 1 FROM media m WHERE m.instance = events.instance"
-            " AND m.arr_id = events.arr_id)"
-        )
+        async with self.write_lock:
+            await self.conn.execute(
+                "UPDATE events SET state = 'done' WHERE state = 'queued' AND NOT EXISTS"
+                " (SELECT 1 FROM media m WHERE m.instance = events.instance"
+                " AND m.arr_id = events.arr_id)"
+            )
 
-    async def record_outcome(self, outcome: dict[str, Any]) -> None:
-        """Record a finished job run reported by a worker."""
+    async def record_outcome(self, outcome: dict[str, Any]) -> bool:
+        """Record a finished job run reported by a worker.
+
+        Returns whether events that arrived while it ran still wait for the job to run again.
+        """
         instance, arr_id = str(outcome["instance"]), int(outcome["arr_id"])
         state = str(outcome["outcome"])
         now = time.time()
         async with self.write_lock:
             await self._record_outcome(instance, arr_id, state, outcome, now)
+        async with self.conn.execute(
+            "SELECT 1 FROM events WHERE job_id = ? AND state = 'queued' LIMIT 1",
+            (outcome["job_id"],),
+        ) as cursor:
+            return await cursor.fetchone() is not None
 
     async def _record_outcome(
         self, instance: str, arr_id: int, state: str, outcome: dict[str, Any], now: float

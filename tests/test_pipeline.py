@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.tmdb import video
-from tests.harness import Stack, radarr_download, sonarr_download
+from tests.harness import Stack, radarr_download, sonarr_download, until
 from workers.jobs import build_worker
 
 
@@ -251,3 +251,19 @@ async def test_accepted_event_survives_redis_losing_the_job(
         [row] = await stack.rows("SELECT state FROM media")
         assert row["state"] == "downloaded"
         assert not await stack.rows("SELECT id FROM events WHERE state = 'queued'")
+
+
+async def test_coordinator_notices_redis_lost_its_data(
+    tmp_path: Path, redis_url: str, clip: Path
+) -> None:
+    """When Redis comes back empty, the coordinator's own loop queues accepted events again."""
+    async with Stack(tmp_path, redis_url, clip, mode="web") as stack:
+        movie = stack.add_movie(13, "Amnesia", 2016)
+        assert (await stack.post("radarr", radarr_download(movie)))[0] == 202
+        queue = stack.runtime.queue
+        await queue.redis.flushdb()
+
+        async def queued_again() -> bool:
+            return await queue.queue_depth() == 1
+
+        await until(queued_again, timeout=10)

@@ -93,11 +93,38 @@ class _QuietLogger:
         """Drop."""
 
 
+class YtdlpError(Exception):
+    """yt-dlp failed; only its message is kept."""
+
+
+def release(exc: BaseException) -> None:
+    """Close the HTTP responses a yt-dlp error holds (it keeps their sockets open otherwise)."""
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        item = todo.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        response = getattr(item, "response", None)
+        if response is not None and hasattr(response, "close"):
+            response.close()
+        info = getattr(item, "exc_info", None)
+        todo += [item.__cause__, item.__context__, *(info[1:2] if info else ())]
+
+
 def _run_ytdlp(url: str, options: dict[str, Any]) -> None:
     import yt_dlp  # imported lazily: it is large and only workers need it
 
-    with yt_dlp.YoutubeDL(options) as ydl:
-        ydl.download([url])
+    try:
+        with yt_dlp.YoutubeDL(options) as ydl:
+            ydl.download([url])
+    except Exception as exc:
+        release(exc)
+        message = str(exc)
+    else:
+        return
+    raise YtdlpError(message)  # outside the handler: no chain keeps the responses alive
 
 
 def classify_download_error(message: str) -> Exception:
@@ -175,8 +202,8 @@ async def download_trailer(
     try:
         try:
             await asyncio.to_thread(_run_ytdlp, url, _ydl_options(outtmpl, trailers, youtube))
-        except Exception as exc:  # yt-dlp raises DownloadError and friends
-            raise classify_download_error(str(exc)) from exc
+        except YtdlpError as exc:
+            raise classify_download_error(str(exc)) from None
         produced = [
             p for p in final.parent.glob(f"{prefix}.*")
             if not p.name.endswith((".part", ".ytdl", ".temp"))

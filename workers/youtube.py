@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from app.choose import Candidate
 from app.config import YoutubeSettings
 from app.errors import TransientError
+from workers.download import YtdlpError, release
 
 COOLDOWN_KEY = "trailarr:youtube-cooldown"
 SEARCH_RESULTS = 8
@@ -69,10 +70,16 @@ def run_ytdlp_search(query: str, count: int, settings: YoutubeSettings) -> list[
     }
     if settings.cookies_file:
         options["cookiefile"] = settings.cookies_file
-    with yt_dlp.YoutubeDL(options) as ydl:
-        info = ydl.extract_info(f"ytsearch{count}:{query}", download=False)
-    entries = (info or {}).get("entries") or []
-    return [entry for entry in entries if isinstance(entry, dict)]
+    try:
+        with yt_dlp.YoutubeDL(options) as ydl:
+            info = ydl.extract_info(f"ytsearch{count}:{query}", download=False)
+    except Exception as exc:
+        release(exc)
+        message = str(exc)
+    else:
+        entries = (info or {}).get("entries") or []
+        return [entry for entry in entries if isinstance(entry, dict)]
+    raise YtdlpError(message)  # outside the handler: no chain keeps the responses alive
 
 
 def search_query(title: str, year: int, kind: str) -> str:
