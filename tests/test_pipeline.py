@@ -264,6 +264,6 @@ async def test_coordinator_notices_redis_lost_its_data(
         await queue.redis.flushdb()
 
         async def queued_again() -> bool:
-            return await queue.queue_depth() == 1
+            return bool(await queue.queue_depth() == 1)
 
         await until(queued_again, timeout=10)
