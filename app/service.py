@@ -47,6 +47,7 @@ class Service:
         self.embedded: EmbeddedRedis | None = None
         self.redis_url = settings.redis.url.get_secret_value()
         self.conn: aiosqlite.Connection | None = None
+        self.store: Store | None = None
         self.redis: ArqRedis | None = None
         self.runtime: Runtime | None = None
         self.runner: web.AppRunner | None = None
@@ -74,7 +75,7 @@ class Service:
             self.redis_url = await self.embedded.start()
             log.info("embedded redis-server started", socket=str(self.embedded.socket))
         self.conn = await open_database(settings.database_path)
-        store = Store(self.conn)
+        self.store = store = Store(self.conn)
         await store.start()
         self.redis = await connect(self.redis_url)
         queue = JobQueue(self.redis)
@@ -137,6 +138,9 @@ class Service:
         if self.redis is not None:
             await self.redis.aclose()
             self.redis = None
+        if self.store is not None:
+            await self.store.close()
+            self.store = None
         if self.conn is not None:
             await self.conn.close()
             self.conn = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import AsyncIterator
@@ -271,7 +272,7 @@ async def test_event_ids_continue_after_restart(conn: aiosqlite.Connection) -> N
 async def test_failed_batch_leaves_nothing(store: Store) -> None:
     """If any write of a batch fails, none of the batch is kept and its event ids are reused."""
     await store.conn.execute(
-        "CREATE TEMP TRIGGER refuse BEFORE INSERT ON events WHEN NEW.event_type = 'Grab'"
+        "CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.event_type = 'Grab'"
         " BEGIN SELECT RAISE(ABORT, 'refused'); END"
     )
     with pytest.raises(sqlite3.IntegrityError, match="refused"):
@@ -394,3 +395,19 @@ async def test_gone_outcome_forgets_the_media(store: Store) -> None:
     assert await store.unfinished_jobs() == []
     await store.drop_orphan_events()
     assert [row[-1] for row in await events(store)] == ["done", "done"]
+
+
+async def test_batch_waits_for_another_process_holding_the_database(
+    store: Store, tmp_path: Path
+) -> None:
+    """While another process (`trailarr reconcile`) writes, a batch waits without blocking the loop."""
+    other = sqlite3.connect(tmp_path / "trailarr.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        task = asyncio.create_task(store.record_webhooks([webhook("radarr", "download")]))
+        await asyncio.sleep(0.2)  # the loop runs on: the batch waits in a thread
+        assert not task.done()
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(task, 5) == [Recorded(1, job("radarr", 2, "movie", 1))]
+    finally:
+        other.close()
