@@ -400,7 +400,7 @@ async def test_gone_outcome_forgets_the_media(store: Store) -> None:
 async def test_batch_waits_for_another_process_holding_the_database(
     store: Store, tmp_path: Path
 ) -> None:
-    """While another process (`trailarr reconcile`) writes, a batch waits without blocking the loop."""
+    """While another process writes, a batch waits for it without blocking the event loop."""
     other = sqlite3.connect(tmp_path / "trailarr.db", isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")
