@@ -30,18 +30,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import copy
 import json
-import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,11 +45,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.fakes is not an installed package
 
 import aiohttp  # noqa: E402
-import redis as sync_redis  # noqa: E402
 
 from app.config import Settings  # noqa: E402
 from app.logs import configure_logging  # noqa: E402
 from app.service import Service  # noqa: E402
+from bench.common import claimed_redis  # noqa: E402
 from tests.fakes.arr import FakeArr  # noqa: E402
 from tests.fakes.videos import VideoServer, make_clip  # noqa: E402
 from workers.download import probe  # noqa: E402
@@ -62,8 +57,6 @@ from workers.download import probe  # noqa: E402
 API_KEY = "bench-api-key"
 MOVIES = "/data/media/movies"
 FIXTURE = ROOT / "tests" / "fixtures" / "radarr" / "webhook_download.json"
-REDIS_DB = 12
-CLAIM_KEY = "trailarr-tests:claimed-by"  # what tests/conftest.py claims a database with
 POLL_S = 0.005
 TARGET_P50_S = 1.0
 CLIP_SECONDS = 2.0
@@ -96,67 +89,6 @@ HEADER = (
     f"{'id':>5}  {'title':<22} {'answer':>7} {'start':>7} {'dl':>7} {'trailer':>8} {'recorded':>8}"
     "  outcome   (ms after the webhook was sent)"
 )
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def redis_url() -> Iterator[str]:
-    """A Redis database of our own: on 127.0.0.1:6379 the first of 12..15 that nobody claimed,
-    else a private redis-server on a free port. Flushed before and after (which drops the claim).
-    """
-    process: subprocess.Popen[bytes] | None = None
-    folder = tempfile.mkdtemp(prefix="bench-redis-")
-    token = f"bench-e2e-latency:{os.getpid()}"
-    url = ""
-    try:
-        sync_redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=0.5).ping()
-        for db in range(REDIS_DB, 16):
-            probe_client = sync_redis.Redis(host="127.0.0.1", port=6379, db=db)
-            try:
-                if probe_client.set(CLAIM_KEY, token, nx=True, ex=3600):
-                    url = f"redis://127.0.0.1:6379/{db}"
-                    break
-            finally:
-                probe_client.close()
-    except sync_redis.RedisError:
-        pass
-    if not url:
-        port = free_port()
-        process = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind",
-             "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        url = f"redis://127.0.0.1:{port}/0"
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                sync_redis.Redis.from_url(url).ping()
-                break
-            except sync_redis.RedisError:
-                if time.monotonic() > deadline:
-                    process.kill()
-                    raise
-                time.sleep(0.05)
-    client = sync_redis.Redis.from_url(url)
-    client.flushdb()
-    client.set(CLAIM_KEY, token, ex=3600)
-    try:
-        yield url
-    finally:
-        with contextlib.suppress(sync_redis.RedisError):
-            client.flushdb()
-        client.close()
-        if process is not None:
-            process.terminate()
-            process.wait(10)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def download_body(movie: dict[str, Any]) -> bytes:
@@ -368,7 +300,7 @@ def main() -> int:
     configure_logging(args.log_level)
     work = Path(tempfile.mkdtemp(prefix="bench-e2e-"))
     try:
-        with redis_url() as redis:
+        with claimed_redis(12, "bench-e2e-latency") as redis:
             return asyncio.run(run(args, redis, work))
     finally:
         if args.keep:

@@ -34,20 +34,13 @@ import asyncio
 import contextlib
 import gzip
 import multiprocessing
-import os
 import resource
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
-
-import redis as sync_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.fakes is not an installed package
@@ -58,10 +51,9 @@ from app.logs import configure_logging  # noqa: E402
 from app.queue import JobQueue, connect  # noqa: E402
 from app.reconcile import PassReport, Reconciler  # noqa: E402
 from app.store import Store  # noqa: E402
+from bench.common import claimed_redis  # noqa: E402
 
 API_KEY = "bench-arr-key"
-REDIS_DB = 13
-CLAIM_KEY = "trailarr-tests:claimed-by"
 CACHE = Path(tempfile.gettempdir()) / "trailarr-bench-reconcile"
 CACHE_VERSION = 1
 SLICE = 2_000
@@ -159,63 +151,6 @@ def serve(movies: int, series: int, rebuild: bool, pipe: Connection) -> None:
 
 
 # --- Redis ------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def redis_url() -> Iterator[str]:
-    """A claimed database from 13 up on 127.0.0.1:6379, else a private redis-server; flushed."""
-    process: subprocess.Popen[bytes] | None = None
-    folder = tempfile.mkdtemp(prefix="bench-redis-")
-    token = f"bench:{os.getpid()}"
-    url = ""
-    try:
-        sync_redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=0.5).ping()
-        for db in range(REDIS_DB, 16):
-            client = sync_redis.Redis(host="127.0.0.1", port=6379, db=db)
-            claimed = client.set(CLAIM_KEY, token, nx=True, ex=3600)
-            client.close()
-            if claimed:
-                url = f"redis://127.0.0.1:6379/{db}"
-                break
-        if not url:
-            raise SystemExit("every Redis database from 13 to 15 is claimed by another run")
-    except sync_redis.RedisError:
-        port = free_port()
-        process = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind",
-             "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        url = f"redis://127.0.0.1:{port}/0"
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                sync_redis.Redis.from_url(url).ping()
-                break
-            except sync_redis.RedisError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-    client = sync_redis.Redis.from_url(url)
-    client.flushdb()
-    client.set(CLAIM_KEY, token, ex=3600)
-    try:
-        yield url
-    finally:
-        with contextlib.suppress(sync_redis.RedisError):
-            client.flushdb()
-        client.close()
-        if process is not None:
-            process.terminate()
-            process.wait(10)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- the measurement --------------------------------------------------------------------------
@@ -331,7 +266,10 @@ def main() -> int:
             zipped, raw = sizes[noun]
             print(f"  {count:,} {noun} entries: {raw / max(count, 1):,.0f} B of JSON each on"
                   f" average, {raw / 1e6:,.1f} MB, {zipped / 1e6:,.1f} MB gzipped")  # fmt: skip
-        with redis_url() as url, tempfile.TemporaryDirectory(prefix="bench-reconcile-") as tmp:
+        with (
+            claimed_redis(13, "bench-reconcile") as url,
+            tempfile.TemporaryDirectory(prefix="bench-reconcile-") as tmp,
+        ):
             result = asyncio.run(measure(port, url, Path(tmp)))
     finally:
         with contextlib.suppress(OSError):

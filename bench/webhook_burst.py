@@ -51,14 +51,12 @@ private redis-server on a free port when 6379 does not answer or every database 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
 import resource
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -67,7 +65,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,11 +72,13 @@ from typing import Any
 import redis as sync_redis
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import claimed_redis, free_port  # noqa: E402
+
 FIXTURE = ROOT / "tests" / "fixtures" / "radarr" / "webhook_download.json"
 TRAILARR = ROOT / ".venv" / "bin" / "trailarr"
 API_KEY = "bench-api-key"
-REDIS_DB = 12
-CLAIM_KEY = "trailarr-tests:claimed-by"  # what tests/conftest.py claims a database with
 MARK = "@@ID@@"
 TARGET_RATIO = 0.35
 TARGET_LOW_P99_MS = 10.0
@@ -243,13 +242,6 @@ def write_lua(path: Path, out_dir: Path, quotas: list[int], first_id: int) -> No
 # --- processes ----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
     """Wait until `url` answers (any HTTP status) or fail if the process died or time ran out."""
     deadline = time.monotonic() + timeout
@@ -293,60 +285,6 @@ def serve_bare(port: int) -> None:
     app.router.add_post("/webhook/{instance}", webhook)
     app.router.add_get("/health", health)
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
-
-
-@contextlib.contextmanager
-def redis_url() -> Iterator[str]:
-    """A Redis database of our own: on 127.0.0.1:6379 the first of 12..15 that no test run or
-    benchmark has claimed (the claim key the tests use), else a private redis-server on a free
-    port. Flushed before and after; the claim is kept across the flush and released at the end.
-    """
-    process: subprocess.Popen[bytes] | None = None
-    folder = tempfile.mkdtemp(prefix="bench-redis-")
-    token = f"bench-webhook-burst:{os.getpid()}"
-    url = ""
-    try:
-        sync_redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=0.5).ping()
-        for db in range(REDIS_DB, 16):
-            probe = sync_redis.Redis(host="127.0.0.1", port=6379, db=db)
-            try:
-                if probe.set(CLAIM_KEY, token, nx=True, ex=3600):
-                    url = f"redis://127.0.0.1:6379/{db}"
-                    break
-            finally:
-                probe.close()
-    except sync_redis.RedisError:
-        pass
-    if not url:
-        port = free_port()
-        process = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind",
-             "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        url = f"redis://127.0.0.1:{port}/0"
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                sync_redis.Redis.from_url(url).ping()
-                break
-            except sync_redis.RedisError:
-                if time.monotonic() > deadline:
-                    process.kill()
-                    raise
-                time.sleep(0.05)
-    client = sync_redis.Redis.from_url(url)
-    client.flushdb()
-    client.set(CLAIM_KEY, token, ex=3600)
-    try:
-        yield url
-    finally:
-        with contextlib.suppress(sync_redis.RedisError):
-            client.flushdb()  # drops the claim too
-        client.close()
-        if process is not None:
-            stop_process(process)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def trailarr_config(data_dir: Path, port: int, redis: str) -> Path:
@@ -589,7 +527,7 @@ def main() -> int:
     bare_log = open(work / "bare.log", "wb")  # noqa: SIM115 (closed in finally)
     trailarr_log = open(work / "trailarr.log", "wb")  # noqa: SIM115
     try:
-        with redis_url() as redis:
+        with claimed_redis(12, "bench-webhook-burst") as redis:
             client = sync_redis.Redis.from_url(redis)
 
             def phase(name: str, server: subprocess.Popen[bytes], port: int, requests: int,
