@@ -7,12 +7,12 @@ job has finished, the same id can be queued again.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.constants import default_queue_name, job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
@@ -26,12 +26,12 @@ JOB_EXPIRES_MS = 7 * 86400 * 1000
 
 def json_dumps(value: Any) -> bytes:
     """arq's job serializer: JSON instead of pickle, so no worker ever unpickles Redis data."""
-    return json.dumps(value, separators=(",", ":")).encode()
+    return orjson.dumps(value)
 
 
 def json_loads(data: bytes) -> Any:
     """arq's job deserializer."""
-    return json.loads(data)
+    return orjson.loads(data)
 
 
 def ensure_job_id(instance: str, arr_id: int) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 from aiohttp import web
 
 from app.auth import is_authorized
@@ -14,8 +17,12 @@ MAX_BODY = 1024 * 1024
 EVENT_TYPE: web.RequestKey[str] = web.RequestKey("event_type", str)
 
 
+def _json(body: dict[str, Any], status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
+
+
 def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+    return _json({"error": message}, status=status)
 
 
 async def receive_webhook(request: web.Request) -> web.Response:
@@ -49,12 +56,12 @@ async def _receive(request: web.Request) -> web.Response:
         return _error(400, str(exc))
     request[EVENT_TYPE] = event.event_type
     if event.action is Action.TEST:
-        return web.json_response({"status": "ok", "message": "Trailarr received the test"})
+        return _json({"status": "ok", "message": "Trailarr received the test"})
     recorded = await runtime.intake.submit(Incoming(name, event))
     if recorded.job is None:
         status = "ignored" if event.action is Action.IGNORE else "recorded"
-        return web.json_response({"status": status, "event_id": recorded.event_id})
-    return web.json_response(
+        return _json({"status": status, "event_id": recorded.event_id})
+    return _json(
         {"status": "queued", "event_id": recorded.event_id, "job_id": recorded.job.job_id},
         status=202,
     )
