@@ -237,8 +237,3 @@ class Coordinator:
         if added:
             log.info("re-queued jobs", count=len(added))
         return sorted(added)
-
-
-async def record_and_queue(intake: Intake, items: Sequence[Incoming]) -> list[Recorded]:
-    """Submit several webhooks at once (used by tests and reconciliation)."""
-    return list(await asyncio.gather(*(intake.submit(item) for item in items)))

@@ -173,3 +173,16 @@ async def test_throttled_search_starts_the_cooldown(
         await until(lambda: _deferred(stack, "ensure:sonarr:4"))
         assert "not a bot" in (await redis.get(COOLDOWN_KEY)).decode()
         assert stack.runtime.coordinator.outcomes_recorded == 0
+
+
+async def test_wrong_tmdb_key_is_skipped_not_retried(
+    tmp_path: Path, redis_url: str, clip: Path
+) -> None:
+    """A TMDB key TMDB refuses does not fail the job: Radarr's own trailer id still gets used."""
+    async with Stack(tmp_path, redis_url, clip, tmdb_key="wrong-key") as stack:
+        movie = stack.add_movie(9, "Keyless", 2020)
+        assert (await stack.post("radarr", radarr_download(movie)))[0] == 202
+        await stack.wait_outcomes(1)
+        [run] = await stack.rows("SELECT outcome FROM job_runs")
+        assert run["outcome"] == "downloaded"
+        assert ("GET", "/3/movie/1009/videos") in stack.tmdb.requests

@@ -177,7 +177,7 @@ def place(temp: Path, final: Path) -> None:
     try:
         os.link(temp, final)
     except FileExistsError:
-        raise
+        raise  # a subclass of OSError, but not the "no hard links here" case below
     except OSError:
         # File systems without hard links (some SMB/FUSE mounts): check, then rename.
         if final.exists():

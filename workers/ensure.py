@@ -25,7 +25,7 @@ from app.choose import (
 from app.config import ArrInstance, Settings
 from app.errors import DownloadTransient, MediaGone, PermanentError, VerificationFailed
 from workers.download import CandidateFailed, classify_download_error, download_trailer
-from workers.metadata import ArrClient, TmdbClient
+from workers.metadata import ArrClient, TmdbClient, TmdbRejected
 from workers.paths import (
     find_existing_trailer,
     map_path,
@@ -192,7 +192,11 @@ async def _candidates(ctx: WorkerContext, job: JobInput, where: Located) -> Deci
     tmdb = TmdbClient(ctx.session, settings.tmdb)
     tmdb_id = int(media.get("tmdbId") or 0)
     if tmdb.enabled and tmdb_id:
-        payload = await tmdb.videos(job.kind, tmdb_id, [*languages, original_code])
+        try:
+            payload = await tmdb.videos(job.kind, tmdb_id, [*languages, original_code])
+        except TmdbRejected as exc:  # a configuration problem: go on without TMDB
+            log.warning("tmdb skipped", reason=str(exc))
+            payload = {"results": []}
         known = {c.key for c in found if c.key}
         videos = tmdb_candidates(payload, settings.youtube.url_template)
         found += [c for c in videos if c.key not in known]

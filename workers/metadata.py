@@ -69,6 +69,10 @@ class ArrClient:
         return [str(item["path"]) for item in data if isinstance(item, dict) and "path" in item]
 
 
+class TmdbRejected(PermanentError):
+    """TMDB refused the configured key (401): TMDB is skipped until the key is fixed."""
+
+
 class TmdbClient:
     """TMDB v3 videos for a movie or a series."""
 
@@ -98,6 +102,8 @@ class TmdbClient:
             ) as response:
                 if response.status == 404:
                     return {"id": tmdb_id, "results": []}
+                if response.status == 401:
+                    raise TmdbRejected("TMDB refused the API key (HTTP 401): check [tmdb] api_key")
                 if response.status != 200:
                     raise TmdbUnavailable(f"TMDB answered HTTP {response.status}")
                 data = await response.json(content_type=None)
