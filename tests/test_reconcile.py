@@ -17,17 +17,15 @@ from arq.constants import job_key_prefix
 
 from app.config import ConfigError, Settings
 from app.db import open_database
+from app.library import JsonArrayReader, Listed, listed_media
 from app.queue import JobQueue, JobRequest, connect
 from app.reconcile import (
     LOCK_KEY,
     SKIPPED_RUNNING,
-    JsonArrayReader,
     Known,
-    Listed,
     PassReport,
     Reconciler,
     job_request,
-    listed_media,
     reconcile_once,
 )
 from app.store import Store
