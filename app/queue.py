@@ -34,6 +34,12 @@ def json_loads(data: bytes) -> Any:
     return orjson.loads(data)
 
 
+def pin_to_send(pinned_url: str, trailer_url: str, ours: bool, trailer_gone: bool = False) -> str:
+    """The pinned URL a job must download: none once the trailer Trailarr wrote came from it."""
+    done = ours and pinned_url == trailer_url and not trailer_gone
+    return "" if done else pinned_url
+
+
 def ensure_job_id(instance: str, arr_id: int) -> str:
     """The one job id for a media item of an instance."""
     return f"ensure:{instance}:{arr_id}"

@@ -33,7 +33,7 @@ from app.config import ArrInstance, ConfigError, Settings
 from app.db import open_database
 from app.errors import ArrUnavailable
 from app.library import Listed, ListedRow, fetch_library
-from app.queue import JobQueue, JobRequest, connect, ensure_job_id
+from app.queue import JobQueue, JobRequest, connect, ensure_job_id, pin_to_send
 from app.store import Store
 from workers.metadata import ArrRejected
 
@@ -439,10 +439,9 @@ def job_request(
     if old is not None and old.trailer_ours and old.trailer_path:
         kwargs["our_trailer"] = old.trailer_path
     if old is not None and old.pinned_url:
-        # A pin already downloaded is not downloaded again, unless its file has gone.
-        done = old.trailer_ours and old.pinned_url == old.trailer_url and not trailer_gone
-        if not done:
-            kwargs["pinned_url"] = old.pinned_url
+        pinned = pin_to_send(old.pinned_url, old.trailer_url, bool(old.trailer_ours), trailer_gone)
+        if pinned:
+            kwargs["pinned_url"] = pinned
     return JobRequest(job_id, kwargs, 0)
 
 

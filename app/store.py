@@ -12,7 +12,7 @@ from typing import Any
 
 import aiosqlite
 
-from app.queue import JobRequest, ensure_job_id
+from app.queue import JobRequest, ensure_job_id, pin_to_send
 from webhooks.events import Action, ParsedEvent
 
 QUEUEING_ACTIONS = frozenset({Action.ENSURE, Action.RENAME})
@@ -69,11 +69,23 @@ def _extras_queries(keys: Sequence[tuple[str, int]]) -> Iterator[tuple[str, str,
 
 def _add_extras(extras: dict[tuple[str, int], Any], instance: str, rows: Iterable[Any]) -> None:
     for arr_id, path, ours, pinned, source in rows:
-        done = ours and pinned == source  # a pin already downloaded is not downloaded again
         extras[(instance, arr_id)] = {
             "our_trailer": path if ours else "",
-            "pinned_url": "" if done else pinned,
+            "pinned_url": pin_to_send(pinned, source, bool(ours)),
         }
+
+
+def _job(
+    job_id: str,
+    instance: str,
+    arr_id: int,
+    kind: str,
+    extras: dict[tuple[str, int], Any],
+    event_id: int,
+) -> JobRequest:
+    kwargs = {"instance": instance, "arr_id": arr_id, "kind": kind}
+    kwargs.update(extras.get((instance, arr_id), {}))
+    return JobRequest(job_id, kwargs, event_id)
 
 
 def _values(columns: int, rows: int) -> str:
@@ -151,11 +163,8 @@ class _BatchPlan:
                 results.append(Recorded(row[0], None))
                 continue
             event_id, instance, arr_id, kind = entry
-            kwargs = {"instance": instance, "arr_id": arr_id, "kind": kind}
-            kwargs.update(extras.get((instance, arr_id), {}))
-            results.append(
-                Recorded(event_id, JobRequest(ensure_job_id(instance, arr_id), kwargs, event_id))
-            )
+            job = _job(ensure_job_id(instance, arr_id), instance, arr_id, kind, extras, event_id)
+            results.append(Recorded(event_id, job))
         return results
 
 
@@ -241,12 +250,10 @@ class Store:
         async with self.conn.execute(query.format(only=only), params) as cursor:
             rows = list(await cursor.fetchall())
         extras = await self._job_extras([(row[2], row[3]) for row in rows])
-        jobs = []
-        for job_id, event_id, instance, arr_id, kind in rows:
-            kwargs = {"instance": instance, "arr_id": arr_id, "kind": kind}
-            kwargs.update(extras.get((instance, arr_id), {}))
-            jobs.append(JobRequest(job_id, kwargs, event_id))
-        return jobs
+        return [
+            _job(job_id, instance, arr_id, kind, extras, event_id)
+            for job_id, event_id, instance, arr_id, kind in rows
+        ]
 
     async def drop_orphan_events(self) -> None:
         """Queued events whose media was forgotten have nothing left to do."""

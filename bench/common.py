@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import redis as sync_redis
 
@@ -80,3 +81,28 @@ def claimed_redis(first_db: int, name: str) -> Iterator[str]:
             process.terminate()
             process.wait(10)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def write_config(data_dir: Path, port: int, api_key: str, redis_url: str = "") -> Path:
+    """config.toml with one radarr instance at a local port nothing listens on (jobs just fail
+    to fetch metadata); no `redis_url` means the embedded redis-server of `trailarr run`."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    redis = f'[redis]\nurl = "{redis_url}"\n' if redis_url else ""
+    path = data_dir / "config.toml"
+    path.write_text(
+        f"""
+[server]
+host = "127.0.0.1"
+port = {port}
+api_key = "{api_key}"
+
+{redis}
+[[arr]]
+name = "radarr"
+kind = "radarr"
+url = "http://127.0.0.1:{free_port()}"
+api_key = "unused"
+""",
+        encoding="utf-8",
+    )
+    return path

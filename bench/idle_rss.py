@@ -26,7 +26,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,37 +36,13 @@ from typing import Any
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import free_port, write_config  # noqa: E402
+
 FIXTURE = ROOT / "tests" / "fixtures" / "radarr" / "webhook_download.json"
 API_KEY = "bench-idle-rss-key"
 TARGET_MB = 150.0
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def write_config(data_dir: Path, port: int) -> Path:
-    """config.toml for `trailarr run`: embedded Redis, one radarr at an unused local port."""
-    path = data_dir / "config.toml"
-    path.write_text(
-        f"""
-[server]
-host = "127.0.0.1"
-port = {port}
-api_key = "{API_KEY}"
-
-[[arr]]
-name = "radarr"
-kind = "radarr"
-url = "http://127.0.0.1:{free_port()}"
-api_key = "unused"
-""",
-        encoding="utf-8",
-    )
-    return path
 
 
 def vm_rss_kb(pid: int) -> int:
@@ -180,7 +155,7 @@ async def measure(args: argparse.Namespace) -> int:
         raise SystemExit("redis-server is not installed (apt-get install redis-server)")
     data_dir = Path(tempfile.mkdtemp(prefix="bench-idle-rss-"))
     port = free_port()
-    config = write_config(data_dir, port)
+    config = write_config(data_dir, port, API_KEY)
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRAILARR_")}
     trailarr = Path(sys.executable).with_name("trailarr")

@@ -74,7 +74,7 @@ import redis as sync_redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import claimed_redis, free_port  # noqa: E402
+from bench.common import claimed_redis, free_port, write_config  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "radarr" / "webhook_download.json"
 TRAILARR = ROOT / ".venv" / "bin" / "trailarr"
@@ -285,31 +285,6 @@ def serve_bare(port: int) -> None:
     app.router.add_post("/webhook/{instance}", webhook)
     app.router.add_get("/health", health)
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
-
-
-def trailarr_config(data_dir: Path, port: int, redis: str) -> Path:
-    """config.toml for `trailarr web`: one radarr instance at a local URL nothing listens on."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "config.toml"
-    path.write_text(
-        f"""
-[server]
-host = "127.0.0.1"
-port = {port}
-api_key = "{API_KEY}"
-
-[redis]
-url = "{redis}"
-
-[[arr]]
-name = "radarr"
-kind = "radarr"
-url = "http://127.0.0.1:{free_port()}"
-api_key = "unused"
-""",
-        encoding="utf-8",
-    )
-    return path
 
 
 def clean_env() -> dict[str, str]:
@@ -542,7 +517,7 @@ def main() -> int:
                 return run
 
             bare_port, trailarr_port = free_port(), free_port()
-            config = trailarr_config(data_dir, trailarr_port, redis)
+            config = write_config(data_dir, trailarr_port, API_KEY, redis)
             bare = subprocess.Popen(
                 [sys.executable, __file__, "--serve-bare", str(bare_port)],
                 stdout=bare_log, stderr=subprocess.STDOUT, cwd=ROOT, env=clean_env(),

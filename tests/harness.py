@@ -227,3 +227,15 @@ async def until(condition: Callable[[], Awaitable[bool]], timeout: float = 10.0)
     async with asyncio.timeout(timeout):
         while not await condition():  # noqa: ASYNC110 - nothing to await across processes
             await asyncio.sleep(0.02)
+
+
+async def three_outcomes(stack: Stack) -> None:
+    """One movie downloaded, one refused (outside the roots), one with no trailer found."""
+    stack.add_movie(1, "Downloaded One", 2020)
+    stack.add_movie(2, "Refused One", 2020)
+    stack.radarr.media[2]["path"] = "/somewhere/else/Refused One (2020)"
+    stack.add_movie(3, "Missing One", 2020, key="gone0000003")
+    stack.videos.files.pop("gone0000003")
+    for arr_id in (1, 2, 3):
+        await stack.post("radarr", radarr_download(stack.radarr.media[arr_id]))
+    await stack.wait_outcomes(3)

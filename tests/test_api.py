@@ -13,7 +13,7 @@ import pytest
 
 from app.api import RECONCILE_TASK
 from tests.fakes.videos import make_clip
-from tests.harness import API_KEY, Stack, radarr_download, sonarr_download
+from tests.harness import API_KEY, Stack, radarr_download, sonarr_download, three_outcomes
 from tests.test_pipeline import ffprobe_duration
 from workers.jobs import build_worker
 
@@ -94,14 +94,7 @@ async def test_key_is_accepted_three_ways(web_stack: Stack) -> None:
 
 async def test_status_counts_per_instance_and_state(stack: Stack) -> None:
     """After a download, a refusal and a miss, /api/status counts each for its instance."""
-    stack.add_movie(1, "Fetched", 2020)
-    stack.add_movie(2, "Elsewhere", 2020)
-    stack.radarr.media[2]["path"] = "/somewhere/else/Elsewhere (2020)"
-    stack.add_movie(3, "Unfindable", 2020, key="gone0000003")
-    stack.videos.files.pop("gone0000003")
-    for arr_id in (1, 2, 3):
-        await stack.post("radarr", radarr_download(stack.radarr.media[arr_id]))
-    await stack.wait_outcomes(3)
+    await three_outcomes(stack)
     await stack.runtime.queue.redis.set("trailarr:youtube-cooldown", "HTTP 429", ex=600)
     status, body = await call(stack, "GET", "/api/status")
     assert status == 200

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness import API_KEY, Stack, radarr_download
+from tests.harness import API_KEY, Stack, radarr_download, three_outcomes
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -96,21 +96,9 @@ async def browser() -> AsyncIterator[Any]:
             await launched.close()
 
 
-async def _three_outcomes(stack: Stack) -> None:
-    """One movie downloaded, one refused (outside the roots), one with no trailer found."""
-    stack.add_movie(1, "Downloaded One", 2020)
-    stack.add_movie(2, "Refused One", 2020)
-    stack.radarr.media[2]["path"] = "/somewhere/else/Refused One (2020)"
-    stack.add_movie(3, "Missing One", 2020, key="gone0000003")
-    stack.videos.files.pop("gone0000003")
-    for arr_id in (1, 2, 3):
-        await stack.post("radarr", radarr_download(stack.radarr.media[arr_id]))
-    await stack.wait_outcomes(3)
-
-
 async def test_browser_sees_counts_and_retries_a_failure(stack: Stack, browser: Any) -> None:
     """In Chromium the page shows the counts; its Retry button queues the job, which runs again."""
-    await _three_outcomes(stack)
+    await three_outcomes(stack)
     context = await browser.new_context(
         http_credentials={"username": "operator", "password": API_KEY}
     )
@@ -146,7 +134,7 @@ async def test_browser_sees_counts_and_retries_a_failure(stack: Stack, browser: 
 
 async def test_browser_media_page_lists_candidates(stack: Stack, browser: Any) -> None:
     """From the status page to a media page: every candidate, and why the chosen one won."""
-    await _three_outcomes(stack)
+    await three_outcomes(stack)
     context = await browser.new_context(
         http_credentials={"username": "operator", "password": API_KEY}
     )
