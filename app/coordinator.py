@@ -54,7 +54,7 @@ class Intake:
     async def submit(self, item: Incoming) -> Recorded:
         """Record one webhook; returns once it is committed (and, Redis willing, queued)."""
         future: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
-        await self._pending.put((item, future))
+        self._pending.put_nowait((item, future))  # unbounded: never waits
         return await future
 
     async def _run(self) -> None:

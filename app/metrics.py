@@ -41,6 +41,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
+        self._webhook_counters: dict[tuple[str, str, str], Counter] = {}
         self.webhooks = Counter(
             "trailarr_webhooks",
             "Webhooks answered, by instance, event type and HTTP status.",
@@ -53,7 +54,11 @@ class Metrics:
 
     def count_webhook(self, instance: str | None, event: str | None, status: int) -> None:
         """Count one answered webhook; an unknown instance or unparsed body counts as unknown."""
-        self.webhooks.labels(instance or UNKNOWN, (event or UNKNOWN)[:40], str(status)).inc()
+        key = (instance or UNKNOWN, (event or UNKNOWN)[:40], str(status))
+        counter = self._webhook_counters.get(key)
+        if counter is None:  # labels() costs a lock and a lookup; keep each child once found
+            counter = self._webhook_counters[key] = self.webhooks.labels(*key)
+        counter.inc()
 
     async def render(self, runtime: Runtime) -> bytes:
         """Read the current figures and render the whole registry."""
