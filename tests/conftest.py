@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -64,9 +65,16 @@ def redis_server() -> Iterator[str]:
         finally:
             _release_database("127.0.0.1", 6379, db)
         return
+    with own_redis_server() as (url, _process):
+        yield url
+
+
+@contextlib.contextmanager
+def own_redis_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A redis-server of the caller's own on a free port (the caller may kill it)."""
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.fail("no Redis on 127.0.0.1:6379 and no redis-server binary to start one")
+        pytest.fail("redis-server is not installed (apt-get install redis-server)")
     port = _free_port()
     with tempfile.TemporaryDirectory() as folder:
         process = subprocess.Popen(
@@ -74,22 +82,21 @@ def redis_server() -> Iterator[str]:
              "--appendonly", "no", "--dir", folder],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        client = sync_redis.Redis(host="127.0.0.1", port=port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except sync_redis.RedisError:
-                if time.monotonic() > deadline:
-                    process.kill()
-                    pytest.fail("redis-server did not start")
-                time.sleep(0.05)
-        client.close()
         try:
-            yield f"redis://127.0.0.1:{port}/0"
+            client = sync_redis.Redis(host="127.0.0.1", port=port)
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    client.ping()
+                    break
+                except sync_redis.RedisError:
+                    if time.monotonic() > deadline:
+                        pytest.fail("redis-server did not start")
+                    time.sleep(0.05)
+            client.close()
+            yield f"redis://127.0.0.1:{port}/0", process
         finally:
-            process.terminate()
+            process.kill()
             process.wait(10)
 
 

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import socket
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis as sync_redis
 from arq.constants import default_queue_name, health_check_key_suffix
 
 from app.health import ARR_MONITOR, ArrMonitor
+from tests.conftest import own_redis_server
 from tests.harness import API_KEY, Stack, until
 
 HEALTH_KEY = default_queue_name + health_check_key_suffix
@@ -131,33 +128,8 @@ async def test_ready_answers_fast_while_an_arr_is_slow(stack: Stack) -> None:
 @pytest.fixture
 def private_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A redis-server of this test's own, which the test may kill."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed (apt-get install redis-server)")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    with tempfile.TemporaryDirectory() as folder:
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", folder],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        client = sync_redis.Redis(host="127.0.0.1", port=port)
-        deadline = time.monotonic() + 10
-        try:
-            while True:
-                try:
-                    client.ping()
-                    break
-                except sync_redis.RedisError:
-                    assert time.monotonic() < deadline, "redis-server did not start"
-                    time.sleep(0.05)
-            client.close()
-            yield f"redis://127.0.0.1:{port}/0", process
-        finally:
-            process.kill()
-            process.wait(10)
+    with own_redis_server() as server:
+        yield server
 
 
 async def test_ready_is_503_naming_redis_when_redis_is_down(
