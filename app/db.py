@@ -1,15 +1,21 @@
-"""SQLite: opening the database and applying `migrations/*.sql`, each in one transaction."""
+"""SQLite: opening the database and applying `migrations/*.sql`, each in one transaction.
+
+The migrations ship inside the installed package (the `migrations` package's data files), so a
+wheel or `pip install .` finds them through `importlib.resources`, not through the source tree.
+"""
 
 from __future__ import annotations
 
 import re
 import sqlite3
 import time
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import aiosqlite
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR: Traversable = resources.files("migrations")
 
 
 async def open_database(path: Path) -> aiosqlite.Connection:
@@ -29,14 +35,14 @@ async def open_database(path: Path) -> aiosqlite.Connection:
     return conn
 
 
-def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
+def migration_files(directory: Traversable = MIGRATIONS_DIR) -> list[tuple[int, Traversable]]:
     """The numbered `NNN_name.sql` files, in order."""
     found = []
-    for file in directory.glob("*.sql"):
-        match = re.match(r"(\d+)_", file.name)
-        if match:
+    for file in directory.iterdir():
+        match = re.match(r"(\d+)_.*\.sql$", file.name)
+        if match and file.is_file():
             found.append((int(match.group(1)), file))
-    return sorted(found)
+    return sorted(found, key=lambda item: item[0])
 
 
 def split_statements(script: str) -> list[str]:
@@ -54,7 +60,7 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
-async def migrate(conn: aiosqlite.Connection, directory: Path = MIGRATIONS_DIR) -> list[int]:
+async def migrate(conn: aiosqlite.Connection, directory: Traversable = MIGRATIONS_DIR) -> list[int]:
     """Apply the migrations not yet applied; return their versions."""
     await conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations"

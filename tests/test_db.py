@@ -12,7 +12,7 @@ from typing import Any, Literal
 import aiosqlite
 import pytest
 
-from app.db import MIGRATIONS_DIR, migrate, migration_files, open_database
+from app.db import migrate, migration_files, open_database
 from app.queue import JobRequest
 from app.store import Incoming, Recorded, Store
 from webhooks.events import parse_webhook
@@ -96,7 +96,7 @@ def test_migration_files_are_numbered_and_ordered(tmp_path: Path) -> None:
         (1, tmp_path / "001_a.sql"), (2, tmp_path / "002_b.sql"), (10, tmp_path / "010_c.sql"),
     ]  # fmt: skip
     assert [path.name for _, path in migration_files()] == sorted(
-        path.name for path in MIGRATIONS_DIR.glob("[0-9]*.sql")
+        path.name for path in (Path(__file__).parents[1] / "migrations").glob("[0-9]*.sql")
     )
 
 
