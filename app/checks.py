@@ -9,12 +9,12 @@ from pathlib import Path
 
 import aiohttp
 
-from app.config import Settings
-from app.db import open_database
-from app.errors import TrailarrError
-from app.queue import connect
-from workers.metadata import ArrClient
-from workers.paths import map_path
+from app.core.arr import ArrClient
+from app.core.config import Settings
+from app.core.errors import TrailarrError
+from app.core.paths import map_path
+from app.core.queue import connect
+from app.store.db import open_database
 
 Result = tuple[bool, str, str]
 

@@ -14,10 +14,9 @@ from typing import Any
 
 import structlog
 
-from app.config import ConfigError, Settings, config_path, load_settings
+from app.core.config import ConfigError, Settings, config_path, load_settings
+from app.core.logs import configure_logging
 from app.embedded_redis import EmbeddedRedisError
-from app.logs import configure_logging
-from app.service import Service, run_worker
 
 log = structlog.get_logger("trailarr")
 
@@ -30,7 +29,13 @@ def _stop_event() -> asyncio.Event:
     return stop
 
 
+# Each command imports what it runs only when it runs: `trailarr worker` must not load the web
+# surface or the database driver (tests/test_layout.py checks it).
+
+
 async def _serve(settings: Settings, mode: str) -> int:
+    from app.host import Service
+
     stop = _stop_event()
     service = Service(settings, "web" if mode == "web" else "run")
     try:
@@ -43,6 +48,8 @@ async def _serve(settings: Settings, mode: str) -> int:
 
 
 async def _worker(settings: Settings) -> int:
+    from workers.jobs import run_worker
+
     await run_worker(settings, _stop_event())
     return 0
 
@@ -57,7 +64,7 @@ async def _check(settings: Settings) -> int:
 
 
 async def _reconcile(settings: Settings, dry_run: bool) -> int:
-    from app.reconcile import reconcile_once
+    from app.reconcile.sweep import reconcile_once
 
     return await reconcile_once(settings, dry_run=dry_run, out=sys.stdout)
 

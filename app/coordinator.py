@@ -16,13 +16,13 @@ from typing import Any
 import structlog
 from redis.exceptions import RedisError, ResponseError
 
-from app.queue import OUTCOME_GROUP, OUTCOME_STREAM, JobQueue
-from app.store import Incoming, Recorded, Store
+from app.core.keys import ALIVE_KEY, OUTCOME_GROUP, OUTCOME_STREAM
+from app.core.queue import JobQueue
+from app.store.writes import Incoming, Recorded, Store
 
 log = structlog.get_logger("trailarr.coordinator")
 
 MAX_BATCH = 512
-ALIVE_KEY = "trailarr:coordinator-alive"  # gone after Redis lost its data: sweep everything
 
 
 class Intake:

@@ -46,9 +46,9 @@ sys.path.insert(0, str(ROOT))  # tests.fakes is not an installed package
 
 import aiohttp  # noqa: E402
 
-from app.config import Settings  # noqa: E402
-from app.logs import configure_logging  # noqa: E402
-from app.service import Service  # noqa: E402
+from app.core.config import Settings  # noqa: E402
+from app.core.logs import configure_logging  # noqa: E402
+from app.host import Service  # noqa: E402
 from bench.common import claimed_redis  # noqa: E402
 from tests.fakes.arr import FakeArr  # noqa: E402
 from tests.fakes.videos import VideoServer, make_clip  # noqa: E402

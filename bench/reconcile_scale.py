@@ -45,12 +45,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.fakes is not an installed package
 
-from app.config import Settings  # noqa: E402
-from app.db import open_database  # noqa: E402
-from app.logs import configure_logging  # noqa: E402
-from app.queue import JobQueue, connect  # noqa: E402
-from app.reconcile import PassReport, Reconciler  # noqa: E402
-from app.store import Store  # noqa: E402
+from app.core.config import Settings  # noqa: E402
+from app.core.logs import configure_logging  # noqa: E402
+from app.core.queue import JobQueue, connect  # noqa: E402
+from app.reconcile.sweep import PassReport, Reconciler  # noqa: E402
+from app.store.db import open_database  # noqa: E402
+from app.store.writes import Store  # noqa: E402
 from bench.common import claimed_redis  # noqa: E402
 
 API_KEY = "bench-arr-key"

@@ -1,1 +1,1 @@
-"""The SQLite schema as numbered SQL files, shipped as package data (see app/db.py)."""
+"""The SQLite schema as numbered SQL files, shipped as package data (see app/store/db.py)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import socket
 import subprocess
@@ -18,17 +17,6 @@ import redis as sync_redis
 
 from tests.fakes.videos import make_clip
 
-TEST_DB = 9
-LOCK_KEY = "trailarr-tests:claimed-by"
-
-
-def _local_redis_answers() -> bool:
-    try:
-        client = sync_redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=0.5)
-        return bool(client.ping())
-    except sync_redis.RedisError:
-        return False
-
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -36,35 +24,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _claim_database(host: str, port: int) -> int:
-    """A database number no other test run on this Redis is using (concurrent runs happen)."""
-    token = f"{os.getpid()}:{time.time()}"
-    for db in range(TEST_DB, 16):
-        client = sync_redis.Redis(host=host, port=port, db=db)
-        try:
-            if client.set(LOCK_KEY, token, nx=True, ex=3600):
-                return db
-        finally:
-            client.close()
-    pytest.fail("every Redis database from 9 to 15 is claimed by another test run")
-
-
-def _release_database(host: str, port: int, db: int) -> None:
-    client = sync_redis.Redis(host=host, port=port, db=db)
-    client.flushdb()
-    client.close()
-
-
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[str]:
-    """The machine's Redis on 6379 when it answers, else a redis-server started for the tests."""
-    if _local_redis_answers():
-        db = _claim_database("127.0.0.1", 6379)
-        try:
-            yield f"redis://127.0.0.1:6379/{db}"
-        finally:
-            _release_database("127.0.0.1", 6379, db)
-        return
+    """A redis-server of this test run's own: never the machine's, never another run's."""
     with own_redis_server() as (url, _process):
         yield url
 
@@ -102,12 +64,9 @@ def own_redis_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 
 @pytest.fixture
 def redis_url(redis_server: str) -> Iterator[str]:
-    """A Redis database emptied before the test (keeping this run's claim on it)."""
+    """This run's Redis, emptied before the test."""
     client = sync_redis.Redis.from_url(redis_server)
-    claim: bytes | None = client.get(LOCK_KEY)  # type: ignore[assignment]
     client.flushdb()
-    if claim is not None:
-        client.set(LOCK_KEY, claim, ex=3600)
     client.close()
     yield redis_server
 

@@ -12,8 +12,8 @@ from typing import Any, Self
 
 import aiohttp
 
-from app.config import Settings
-from app.service import Service
+from app.core.config import Settings
+from app.host import Service
 from tests.fakes.arr import FakeArr
 from tests.fakes.tmdb import FakeTmdb
 from tests.fakes.videos import VideoServer

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.api import RECONCILE_TASK
+from app.web.api import RECONCILE_TASK
 from tests.fakes.videos import make_clip
 from tests.harness import API_KEY, Stack, radarr_download, sonarr_download, three_outcomes
 from tests.test_pipeline import ffprobe_duration

@@ -5,14 +5,8 @@ from typing import Any
 
 import pytest
 
-from app.choose import (
-    Candidate,
-    ChoicePrefs,
-    Decision,
-    choose_trailer,
-    language_code,
-    tmdb_candidates,
-)
+from app.core.choose import Candidate, ChoicePrefs, Decision, choose_trailer, tmdb_candidates
+from app.core.languages import language_code
 
 YOUTUBE = "https://www.youtube.com/watch?v={key}"
 

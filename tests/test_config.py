@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from app.auth import KEY_FILE, resolve_api_key
-from app.config import (
+from app.core.config import (
     ConfigError,
     ServerSettings,
     Settings,
@@ -19,6 +18,7 @@ from app.config import (
     load_settings,
     parse_duration,
 )
+from app.web.auth import KEY_FILE, resolve_api_key
 
 # The example of PRODUCT.md §2, verbatim.
 EXAMPLE = """\

@@ -12,9 +12,9 @@ from typing import Any, Literal
 import aiosqlite
 import pytest
 
-from app.db import migrate, migration_files, open_database
-from app.queue import JobRequest
-from app.store import Incoming, Recorded, Store
+from app.core.queue import JobRequest
+from app.store.db import migrate, migration_files, open_database
+from app.store.writes import Incoming, Recorded, Store
 from webhooks.events import parse_webhook
 
 App = Literal["radarr", "sonarr"]

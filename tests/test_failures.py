@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from app.config import YoutubeSettings
+from app.core.config import YoutubeSettings
+from app.core.keys import COOLDOWN_KEY, FAILURES_PREFIX
 from tests.harness import Stack, radarr_download, sonarr_download, until
 from workers import jobs, youtube
-from workers.youtube import COOLDOWN_KEY
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +29,7 @@ async def test_arr_errors_retry_until_it_answers(stack: Stack, status: int) -> N
     await stack.wait_outcomes(1)
     [run] = await stack.rows("SELECT outcome FROM job_runs")
     assert run["outcome"] == "downloaded"
-    assert await stack.runtime.queue.redis.exists(jobs.FAILURES_PREFIX + "ensure:radarr:1") == 0
+    assert await stack.runtime.queue.redis.exists(FAILURES_PREFIX + "ensure:radarr:1") == 0
 
 
 async def test_arr_down_during_a_job_retries(stack: Stack) -> None:
@@ -38,7 +38,7 @@ async def test_arr_down_during_a_job_retries(stack: Stack) -> None:
     stack.radarr.down = True
     assert (await stack.post("radarr", radarr_download(movie)))[0] == 202
     redis = stack.runtime.queue.redis
-    key = jobs.FAILURES_PREFIX + "ensure:radarr:2"
+    key = FAILURES_PREFIX + "ensure:radarr:2"
 
     async def two_failures() -> bool:
         return int(await redis.get(key) or 0) >= 2

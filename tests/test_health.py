@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from arq.constants import default_queue_name, health_check_key_suffix
 
-from app.health import ARR_MONITOR, ArrMonitor
+from app.web.health import ARR_MONITOR, ArrMonitor
 from tests.conftest import own_redis_server
 from tests.harness import API_KEY, Stack, until
 

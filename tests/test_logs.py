@@ -12,7 +12,8 @@ import pytest
 import structlog
 from aiohttp import web
 
-from app.logs import AccessLogger, configure_logging, redact
+from app.core.logs import configure_logging, redact
+from app.web.server import AccessLogger
 
 
 @pytest.fixture

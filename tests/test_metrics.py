@@ -7,7 +7,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.metrics import Metrics
+from app.web.metrics import Metrics
 from tests.harness import API_KEY, Stack, fixture, radarr_download
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.config import PathMapping
-from workers.paths import (
+from app.core.config import PathMapping
+from app.core.paths import (
     find_existing_trailer,
     is_trailer_name,
     map_path,

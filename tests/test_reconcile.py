@@ -15,12 +15,11 @@ import pytest
 from aiohttp import web
 from arq.constants import job_key_prefix
 
-from app.config import ConfigError, Settings
-from app.db import open_database
-from app.library import JsonArrayReader, Listed, listed_media
-from app.queue import JobQueue, JobRequest, connect
-from app.reconcile import (
-    LOCK_KEY,
+from app.core.config import ConfigError, Settings
+from app.core.keys import RECONCILE_LOCK_KEY
+from app.core.library import JsonArrayReader, Listed, listed_media
+from app.core.queue import JobQueue, JobRequest, connect
+from app.reconcile.sweep import (
     SKIPPED_RUNNING,
     Known,
     PassReport,
@@ -28,7 +27,8 @@ from app.reconcile import (
     job_request,
     reconcile_once,
 )
-from app.store import Store
+from app.store.db import open_database
+from app.store.writes import Store
 from tests.fakes.arr import ArrKind, FakeArr
 from tests.fakes.wire import stj_dumps
 from tests.harness import MOVIES, TV, Stack
@@ -485,7 +485,7 @@ async def test_dry_run_writes_nothing_and_queues_nothing(
     assert store.conn.total_changes == changes
     assert await media(store) == {}
     assert await queue.queue_depth() == 0
-    assert await queue.redis.exists(LOCK_KEY) == 0
+    assert await queue.redis.exists(RECONCILE_LOCK_KEY) == 0
 
 
 async def test_concurrent_passes_in_one_process_run_once(
@@ -500,7 +500,7 @@ async def test_concurrent_passes_in_one_process_run_once(
     assert second.instances == [] and not second.ok
     assert counts(first)["radarr"] == (1, 1, 0, 0, 1, 0)
     assert radarr.requests.count(("GET", "/api/v3/movie")) == 1
-    assert await queue.redis.exists(LOCK_KEY) == 0
+    assert await queue.redis.exists(RECONCILE_LOCK_KEY) == 0
 
 
 async def test_pass_is_skipped_while_another_process_holds_the_lock(
@@ -517,10 +517,10 @@ async def test_pass_is_skipped_while_another_process_holds_the_lock(
         await radarr.listing.wait()  # the other pass holds the lock once it is listing
         skipped = await reconciler.run_pass()
         assert skipped.skipped == SKIPPED_RUNNING + " (in another process)"
-        assert await queue.redis.exists(LOCK_KEY) == 1
+        assert await queue.redis.exists(RECONCILE_LOCK_KEY) == 1
         radarr.release.set()
         assert (await running).ok
-        assert await queue.redis.exists(LOCK_KEY) == 0
+        assert await queue.redis.exists(RECONCILE_LOCK_KEY) == 0
         assert (await reconciler.run_pass()).ok
 
 
@@ -535,11 +535,11 @@ async def test_lock_is_kept_alive_while_a_long_pass_runs(
         running = asyncio.create_task(reconciler.run_pass())
         await radarr.listing.wait()
         await asyncio.sleep(0.5)  # more than three TTLs: only extensions keep the key
-        assert await queue.redis.exists(LOCK_KEY) == 1
+        assert await queue.redis.exists(RECONCILE_LOCK_KEY) == 1
         assert (await Reconciler(store, queue, settings).run_pass()).skipped
         radarr.release.set()
         assert (await running).ok
-        assert await queue.redis.exists(LOCK_KEY) == 0
+        assert await queue.redis.exists(RECONCILE_LOCK_KEY) == 0
 
 
 async def test_periodic_passes_go_on_after_a_failed_pass(

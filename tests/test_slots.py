@@ -6,7 +6,8 @@ import asyncio
 
 from redis.asyncio import Redis
 
-from workers.slots import SLOTS_KEY, DownloadSlots
+from app.core.keys import SLOTS_KEY
+from workers.slots import DownloadSlots
 
 
 async def test_slots_limit_holders_across_clients(redis_url: str) -> None:

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 import pytest
 
-from webhooks.events import Action, MediaRef, ParsedEvent, PayloadError, parse_webhook
+from app.core.records import Action, MediaRef, ParsedEvent
+from webhooks.events import PayloadError, parse_webhook
 
 App = Literal["radarr", "sonarr"]
 

@@ -12,8 +12,6 @@ for a 400 answer); no other exception escapes for any input bytes.
 import contextlib
 from abc import abstractmethod
 from collections.abc import Iterable
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -21,54 +19,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError, from_json
 
-__all__ = ["Action", "MediaRef", "ParsedEvent", "PayloadError", "parse_webhook"]
+from app.core.records import Action, MediaRef, ParsedEvent
+
+__all__ = ["PayloadError", "parse_webhook"]
 
 App = Literal["radarr", "sonarr"]
-
-
-class Action(StrEnum):
-    """What the receiver should do with an event."""
-
-    TEST = "test"
-    """The Test button: answer 200 and do nothing."""
-    ENSURE = "ensure"
-    """A file was imported or the media was added: queue a job that ensures a trailer."""
-    RENAME = "rename"
-    """The media files were renamed: queue a job so the trailer follows them."""
-    FORGET = "forget"
-    """The movie or series was deleted from the Arr."""
-    FILE_DELETED = "file_deleted"
-    """One media file was deleted (possibly just before an upgrade's ``Download``)."""
-    IGNORE = "ignore"
-    """Grab, health, update and manual-interaction events, and any eventType we do not know."""
-
-
-@dataclass(frozen=True, slots=True)
-class MediaRef:
-    """The movie or series an event is about, as the Arr sees it."""
-
-    kind: Literal["movie", "series"]
-    arr_id: int
-    title: str
-    year: int
-    folder: str
-    tmdb_id: int
-    tvdb_id: int
-    imdb_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedEvent:
-    """A webhook reduced to what the receiver records and queues."""
-
-    event_type: str
-    action: Action
-    media: MediaRef | None
-    instance_name: str
-    is_upgrade: bool
-    delete_reason: str
-    file_paths: tuple[str, ...]
-    summary: str
 
 
 class PayloadError(ValueError):

@@ -7,11 +7,12 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from app.auth import is_authorized
-from app.metrics import METRICS
-from app.runtime import RUNTIME
-from app.store import Incoming
-from webhooks.events import Action, PayloadError, parse_webhook
+from app.core.records import Action
+from app.store.writes import Incoming
+from app.web.auth import is_authorized
+from app.web.metrics import METRICS
+from app.web.state import RUNTIME
+from webhooks.events import PayloadError, parse_webhook
 
 MAX_BODY = 1024 * 1024
 EVENT_TYPE: web.RequestKey[str] = web.RequestKey("event_type", str)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.config import TrailerSettings, YoutubeSettings
-from app.errors import DownloadTransient, PermanentError, VerificationFailed
-from workers.paths import TEMP_PREFIX
+from app.core.config import TrailerSettings, YoutubeSettings
+from app.core.errors import DownloadTransient, PermanentError, VerificationFailed
+from app.core.paths import TEMP_PREFIX
 
 _THROTTLE_SIGNS = (
     "http error 429",

@@ -14,19 +14,12 @@ from typing import Any
 import aiohttp
 import structlog
 
-from app.choose import (
-    Candidate,
-    ChoicePrefs,
-    Decision,
-    choose_trailer,
-    language_code,
-    tmdb_candidates,
-)
-from app.config import ArrInstance, Settings
-from app.errors import DownloadTransient, MediaGone, PermanentError, VerificationFailed
-from workers.download import CandidateFailed, classify_download_error, download_trailer
-from workers.metadata import ArrClient, TmdbClient, TmdbRejected
-from workers.paths import (
+from app.core.arr import ArrClient
+from app.core.choose import Candidate, ChoicePrefs, Decision, choose_trailer, tmdb_candidates
+from app.core.config import ArrInstance, Settings
+from app.core.errors import DownloadTransient, MediaGone, PermanentError, VerificationFailed
+from app.core.languages import language_code
+from app.core.paths import (
     find_existing_trailer,
     map_path,
     movie_trailer_path,
@@ -34,6 +27,9 @@ from workers.paths import (
     stale_temp_files,
     within_roots,
 )
+from app.core.records import JobInput
+from app.core.tmdb import TmdbClient, TmdbRejected
+from workers.download import CandidateFailed, classify_download_error, download_trailer
 from workers.slots import DownloadSlots
 from workers.youtube import (
     Cooldown,
@@ -47,17 +43,6 @@ from workers.youtube import (
 log = structlog.get_logger("trailarr.worker")
 MAX_ATTEMPTS = 3
 Outcome = dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class JobInput:
-    """What the coordinator put in the job."""
-
-    instance: str
-    arr_id: int
-    kind: str
-    our_trailer: str = ""
-    pinned_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)

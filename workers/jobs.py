@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -15,17 +16,12 @@ import structlog
 from arq import Retry
 from arq.worker import Worker, func
 
-from app.config import Settings
-from app.errors import TransientError
-from app.queue import (
-    ENSURE_FUNCTION,
-    LATEST_EVENT_PREFIX,
-    OUTCOME_STREAM,
-    json_dumps,
-    json_loads,
-    redis_settings,
-)
-from workers.ensure import JobInput, WorkerContext, ensure_trailer_for
+from app.core.config import ConfigError, Settings
+from app.core.errors import TransientError
+from app.core.keys import FAILURES_PREFIX, LATEST_EVENT_PREFIX, OUTCOME_STREAM
+from app.core.queue import ENSURE_FUNCTION, json_dumps, json_loads, redis_settings
+from app.core.records import JobInput
+from workers.ensure import WorkerContext, ensure_trailer_for
 from workers.slots import DownloadSlots
 from workers.youtube import Cooldown, CoolingDown
 
@@ -34,7 +30,6 @@ log = structlog.get_logger("trailarr.worker")
 MAX_TRIES = 8
 RETRY_BASE_S = 5.0
 JOB_TIMEOUT_S = 900
-FAILURES_PREFIX = "trailarr:failures:"
 
 
 def retry_delay(failures: int) -> float:
@@ -141,3 +136,19 @@ def build_worker(
         job_deserializer=json_loads,
         log_results=False,
     )
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+    """`trailarr worker`: an arq worker against the configured Redis until `stop` is set."""
+    url = settings.redis.url.get_secret_value()
+    if not url:
+        raise ConfigError("redis.url: `trailarr worker` needs the Redis that `trailarr web` uses")
+    worker = build_worker(settings, url, handle_signals=False)
+    task = asyncio.create_task(worker.async_run())
+    waiter = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    await stop_worker(worker)
+    waiter.cancel()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
 
-SLOTS_KEY = "trailarr:download-slots"
+from app.core.keys import SLOTS_KEY
+
 LEASE_S = 60.0
 
 _ACQUIRE = """

@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 
 from redis.asyncio import Redis
 
-from app.choose import Candidate
-from app.config import YoutubeSettings
-from app.errors import TransientError
+from app.core.choose import Candidate
+from app.core.config import YoutubeSettings
+from app.core.errors import TransientError
+from app.core.keys import COOLDOWN_KEY
 from workers.download import YtdlpError, release
 
-COOLDOWN_KEY = "trailarr:youtube-cooldown"
 SEARCH_RESULTS = 8
 
 SearchFunction = Callable[[str, int, YoutubeSettings], list[dict[str, Any]]]

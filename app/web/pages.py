@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from app import overview, templates
-from app.runtime import RUNTIME
+from app.store import reads
+from app.web import html
+from app.web.state import RUNTIME
+from app.web.summary import status_summary
 
 HTML = "text/html"
 
@@ -13,11 +15,11 @@ HTML = "text/html"
 async def status_page(request: web.Request) -> web.Response:
     """The status page: counts, queue, worker, cool-down, failures to retry, latest activity."""
     runtime = request.app[RUNTIME]
-    summary = await overview.status_summary(runtime)
-    attention = await overview.needing_attention(runtime)
-    jobs = await overview.latest_jobs(runtime)
-    events = await overview.latest_events(runtime)
-    text = templates.status_page(summary, attention, jobs, events)
+    summary = await status_summary(runtime)
+    attention = await reads.needing_attention(runtime.store)
+    jobs = await reads.latest_jobs(runtime.store)
+    events = await reads.latest_events(runtime.store)
+    text = html.status_page(summary, attention, jobs, events)
     return web.Response(text=text, content_type=HTML, headers={"Cache-Control": "no-store"})
 
 
@@ -26,9 +28,9 @@ async def media_page(request: web.Request) -> web.Response:
     raw = request.match_info["id"]
     detail = None
     if raw.isascii() and raw.isdigit() and len(raw) <= 18:
-        detail = await overview.media_detail(request.app[RUNTIME], int(raw))
+        detail = await reads.media_detail(request.app[RUNTIME].store, int(raw))
     if detail is None:
-        text = templates.message_page("Not found", f"No media with id {raw[:40]}.")
+        text = html.message_page("Not found", f"No media with id {raw[:40]}.")
         return web.Response(text=text, status=404, content_type=HTML)
-    text = templates.media_page(detail)
+    text = html.media_page(detail)
     return web.Response(text=text, content_type=HTML, headers={"Cache-Control": "no-store"})

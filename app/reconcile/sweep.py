@@ -26,20 +26,19 @@ from typing import Any, NamedTuple, TextIO
 import aiohttp
 import aiosqlite
 import structlog
-from arq.constants import job_key_prefix
 from redis.exceptions import RedisError
 
-from app.config import ArrInstance, ConfigError, Settings
-from app.db import open_database
-from app.errors import ArrUnavailable
-from app.library import Listed, ListedRow, fetch_library
-from app.queue import JobQueue, JobRequest, connect, ensure_job_id, pin_to_send
-from app.store import Store
-from workers.metadata import ArrRejected
+from app.core.arr import ArrRejected
+from app.core.config import ArrInstance, ConfigError, Settings
+from app.core.errors import ArrUnavailable
+from app.core.keys import JOB_PREFIX, RECONCILE_LOCK_KEY
+from app.core.library import Listed, ListedRow, fetch_library
+from app.core.queue import JobQueue, JobRequest, connect, ensure_job_id, pin_to_send
+from app.store.db import open_database
+from app.store.writes import Store
 
 log = structlog.get_logger("trailarr.reconcile")
 
-LOCK_KEY = "trailarr:reconcile:lock"
 LOCK_TTL_MS = 120_000
 WRITE_BATCH = 10_000  # rows per transaction: bounds how long webhooks wait for the write lock
 ENQUEUE_BATCH = 1_000  # jobs per Redis round trip
@@ -218,7 +217,7 @@ class Reconciler:
                         await keeper
                 if token is not None:
                     with contextlib.suppress(RedisError, OSError):
-                        await self._release(keys=[LOCK_KEY], args=[token])
+                        await self._release(keys=[RECONCILE_LOCK_KEY], args=[token])
         report.seconds = time.perf_counter() - started
         log.info(
             "reconciliation pass finished", dry_run=dry_run, seconds=round(report.seconds, 2),
@@ -242,14 +241,16 @@ class Reconciler:
         if self.queue is None:
             return None
         token = secrets.token_hex(16)
-        taken = await self.queue.redis.set(LOCK_KEY, token, nx=True, px=self.lock_ttl_ms)
+        taken = await self.queue.redis.set(RECONCILE_LOCK_KEY, token, nx=True, px=self.lock_ttl_ms)
         return token if taken else None
 
     async def _keep_lock(self, token: str) -> None:
         while True:
             await asyncio.sleep(self.lock_ttl_ms / 3000)
             try:
-                if not await self._extend(keys=[LOCK_KEY], args=[token, self.lock_ttl_ms]):
+                if not await self._extend(
+                    keys=[RECONCILE_LOCK_KEY], args=[token, self.lock_ttl_ms]
+                ):
                     log.warning("reconciliation lock lost; another pass may start")
                     return
             except (RedisError, OSError) as exc:
@@ -408,7 +409,7 @@ class Reconciler:
                 # build and send payloads only for the others (enqueue_many dedups them anyway).
                 unheld = {
                     job_id.decode() if isinstance(job_id, bytes) else str(job_id)
-                    for job_id in await self._unheld(keys=[job_key_prefix], args=ids)
+                    for job_id in await self._unheld(keys=[JOB_PREFIX], args=ids)
                 }
                 requests = [
                     job_request(name, kind, row[0], Known._make(old) if old else None, gone, job_id)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from app.config import Settings
+from app.core.config import Settings
 
 KEY_FILE = "api_key"
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from app.overview import MAIN_STATUSES
+from app.store.reads import MAIN_STATUSES
 
 LABELS = {
     "present": "present (user's)",

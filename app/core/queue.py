@@ -14,14 +14,13 @@ from typing import Any
 
 import orjson
 from arq.connections import ArqRedis, RedisSettings, create_pool
-from arq.constants import default_queue_name, job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
 
+from app.core.keys import IN_PROGRESS_PREFIX, JOB_PREFIX, LATEST_EVENT_PREFIX, QUEUE, RESULT_PREFIX
+
 ENSURE_FUNCTION = "ensure_trailer"
-OUTCOME_STREAM = "trailarr:outcomes"
-OUTCOME_GROUP = "coordinator"
-LATEST_EVENT_PREFIX = "trailarr:latest-event:"
 JOB_EXPIRES_MS = 7 * 86400 * 1000
+RUNNING_SCAN_LIMIT = 10_000
 
 
 def json_dumps(value: Any) -> bytes:
@@ -80,7 +79,7 @@ return added
 class JobQueue:
     """Enqueues ensure jobs into arq's queue in batches."""
 
-    def __init__(self, redis: ArqRedis, queue_name: str = default_queue_name) -> None:
+    def __init__(self, redis: ArqRedis, queue_name: str = QUEUE) -> None:
         self.redis = redis
         self.queue_name = queue_name
         self._script = redis.register_script(_ENQUEUE_MANY)
@@ -96,7 +95,7 @@ class JobQueue:
                 ENSURE_FUNCTION, (), request.kwargs, None, now_ms, serializer=json_dumps
             )
             argv += [request.job_id, payload, request.event_id]
-        keys = [job_key_prefix, result_key_prefix, LATEST_EVENT_PREFIX]
+        keys = [JOB_PREFIX, RESULT_PREFIX, LATEST_EVENT_PREFIX]
         added = await self._script(keys=keys, args=argv)
         return {item.decode() if isinstance(item, bytes) else str(item) for item in added}
 
@@ -104,13 +103,31 @@ class JobQueue:
         """The ids among `job_ids` that arq still holds (queued or running)."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for job_id in job_ids:
-                pipe.exists(job_key_prefix + job_id)
+                pipe.exists(JOB_PREFIX + job_id)
             found = await pipe.execute()
         return {job_id for job_id, exists in zip(job_ids, found, strict=True) if exists}
 
     async def queue_depth(self) -> int:
         """Jobs waiting or running."""
         return int(await self.redis.zcard(self.queue_name))
+
+    async def running(self) -> set[tuple[str, int]]:
+        """(instance, arr id) of every job a worker is running now, from arq's in-progress keys."""
+        raw = await self.redis.zrange(self.queue_name, 0, RUNNING_SCAN_LIMIT - 1)
+        job_ids = [item.decode() if isinstance(item, bytes) else str(item) for item in raw]
+        if not job_ids:
+            return set()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.exists(IN_PROGRESS_PREFIX + job_id)
+            running = await pipe.execute()
+        found = set()
+        for job_id, is_running in zip(job_ids, running, strict=True):
+            kind, _, rest = job_id.partition(":")
+            instance, _, arr_id = rest.rpartition(":")
+            if is_running and kind == "ensure" and arr_id.isdigit():
+                found.add((instance, int(arr_id)))
+        return found
 
 
 def redis_settings(url: str) -> RedisSettings:

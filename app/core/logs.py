@@ -1,4 +1,7 @@
-"""structlog set-up: JSON lines (console on a TTY), stdlib logs routed through it, keys redacted."""
+"""structlog set-up: JSON lines (console on a TTY), stdlib logs routed through it, keys redacted.
+
+The HTTP access log is the web surface's (app/web/server.py `AccessLogger`).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,6 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
-from aiohttp.abc import AbstractAccessLogger
-from aiohttp.web import BaseRequest, StreamResponse
 
 _SECRET = re.compile(
     r"(?i)(apikey=|api_key=|x-api-key[\"']?:\s*[\"']?|password=|://:)([^&\s\"'@]+)"
@@ -77,30 +78,3 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-
-
-class AccessLogger(AbstractAccessLogger):
-    """aiohttp's access log as structured events: method, URL (keys redacted), status, time.
-
-    Accepted webhooks are logged at DEBUG only: each is already an `events` row and a metric,
-    and a log line costs a third of what answering one does.
-    """
-
-    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
-        """Log one answered request."""
-        level = logging.INFO
-        if response.status < 300 and request.path.startswith("/webhook/"):
-            level = logging.DEBUG
-        if not self.logger.isEnabledFor(level):
-            return
-        self.logger.log(
-            level,
-            "request",
-            extra={
-                "method": request.method,
-                "url": redact(str(request.rel_url)),
-                "status": response.status,
-                "ms": round(time * 1000, 2),
-                "remote": request.remote,
-            },
-        )

@@ -21,16 +21,15 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from arq.constants import health_check_key_suffix
 from redis.asyncio import Redis
 
-from app.config import ArrInstance
-from app.runtime import RUNTIME
+from app.core.config import ArrInstance
+from app.core.keys import COOLDOWN_KEY, HEALTH_CHECK_SUFFIX
+from app.web.state import RUNTIME
 
 ARR_CHECK_INTERVAL_S = 30.0
 ARR_CHECK_TIMEOUT_S = 10.0
 CHECK_TIMEOUT_S = 2.0
-COOLDOWN_KEY = "trailarr:youtube-cooldown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +132,7 @@ ARR_MONITOR: web.AppKey[ArrMonitor] = web.AppKey("arr_monitor", ArrMonitor)
 
 async def worker_heartbeat(redis: Redis, queue_name: str) -> dict[str, Any]:
     """Whether a worker wrote arq's health-check key lately (it expires 11 s after a beat)."""
-    info = await redis.get(queue_name + health_check_key_suffix)
+    info = await redis.get(queue_name + HEALTH_CHECK_SUFFIX)
     if info is None:
         return {"ok": False, "detail": "no worker heartbeat in the last 11 s"}
     text = info.decode(errors="replace") if isinstance(info, bytes) else str(info)

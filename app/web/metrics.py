@@ -17,8 +17,9 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from app import overview
-from app.runtime import RUNTIME, Runtime
+from app.store import reads
+from app.web.state import RUNTIME, Runtime
+from app.web.summary import status_summary
 
 UNKNOWN = "(unknown)"
 
@@ -69,7 +70,7 @@ class Metrics:
 
 async def read_families(runtime: Runtime) -> list[Metric]:
     """The figures read from SQLite and Redis, as metric families."""
-    summary = await overview.status_summary(runtime)
+    summary = await status_summary(runtime)
     media = GaugeMetricFamily(
         "trailarr_media", "Media items by instance and status.", labels=("instance", "status")
     )
@@ -120,10 +121,7 @@ async def _job_families(runtime: Runtime) -> list[Metric]:
     seconds = CounterMetricFamily(
         "trailarr_download_seconds", "Seconds spent downloading trailers.", labels=("instance",)
     )
-    rows = await runtime.store.fetch_all(
-        "SELECT instance, outcome, COUNT(*) AS n, SUM(bytes) AS bytes, SUM(seconds) AS seconds"
-        " FROM job_runs GROUP BY instance, outcome ORDER BY instance, outcome"
-    )
+    rows = await reads.job_totals(runtime.store)
     totals: dict[str, tuple[float, float]] = {}
     for row in rows:
         jobs.add_metric((row["instance"], row["outcome"]), row["n"])

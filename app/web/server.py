@@ -1,4 +1,5 @@
-"""The aiohttp application factory: routes, the API-key guard, and what runs beside the server.
+"""The aiohttp application factory: routes, the API-key guard, what runs beside the server, and
+the access log.
 
 | route | auth |
 |---|---|
@@ -11,17 +12,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler
 
-from app import api, status_page
-from app.auth import is_authorized
-from app.health import ARR_CHECK_INTERVAL_S, ARR_MONITOR, ArrMonitor, health, ready
-from app.metrics import METRICS, Metrics, metrics
-from app.runtime import RUNTIME, Runtime
-from app.templates import message_page
+from app.core.logs import redact
+from app.web import api, pages
+from app.web.auth import is_authorized
+from app.web.health import ARR_CHECK_INTERVAL_S, ARR_MONITOR, ArrMonitor, health, ready
+from app.web.html import message_page
+from app.web.metrics import METRICS, Metrics, metrics
+from app.web.state import RUNTIME, Runtime
 from webhooks.receiver import MAX_BODY, receive_webhook
 
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="Trailarr"'}
@@ -69,8 +73,8 @@ def create_app(
     router.add_put("/webhook/{instance}", receive_webhook)
     router.add_get("/health", health)
     router.add_get("/ready", ready)
-    router.add_get("/", _page(status_page.status_page))
-    router.add_get("/media/{id}", _page(status_page.media_page))
+    router.add_get("/", _page(pages.status_page))
+    router.add_get("/media/{id}", _page(pages.media_page))
     router.add_get("/metrics", protected(metrics))
     api.add_routes(app, protected)
     return app
@@ -81,3 +85,30 @@ async def _arr_monitor(app: web.Application) -> AsyncIterator[None]:
     monitor.start()
     yield
     await monitor.stop()
+
+
+class AccessLogger(AbstractAccessLogger):
+    """aiohttp's access log as structured events: method, URL (keys redacted), status, time.
+
+    Accepted webhooks are logged at DEBUG only: each is already an `events` row and a metric,
+    and a log line costs a third of what answering one does.
+    """
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        """Log one answered request."""
+        level = logging.INFO
+        if response.status < 300 and request.path.startswith("/webhook/"):
+            level = logging.DEBUG
+        if not self.logger.isEnabledFor(level):
+            return
+        self.logger.log(
+            level,
+            "request",
+            extra={
+                "method": request.method,
+                "url": redact(str(request.rel_url)),
+                "status": response.status,
+                "ms": round(time * 1000, 2),
+                "remote": request.remote,
+            },
+        )

@@ -11,9 +11,9 @@ from typing import Any, NamedTuple
 
 import aiohttp
 
-from app.config import ArrInstance
-from app.errors import ArrUnavailable
-from workers.metadata import ArrRejected
+from app.core.arr import ArrRejected
+from app.core.config import ArrInstance
+from app.core.errors import ArrUnavailable
 
 # Real Arrs take a while to build a big library list; wait for bytes, not for the whole body.
 LIBRARY_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=300)

@@ -12,8 +12,8 @@ from typing import Any
 
 import aiosqlite
 
-from app.queue import JobRequest, ensure_job_id, pin_to_send
-from webhooks.events import Action, ParsedEvent
+from app.core.queue import JobRequest, ensure_job_id, pin_to_send
+from app.core.records import Action, ParsedEvent
 
 QUEUEING_ACTIONS = frozenset({Action.ENSURE, Action.RENAME})
 # Outcomes after which the sweep leaves the media alone until its backoff ends.

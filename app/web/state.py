@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from app.config import Settings
 from app.coordinator import Coordinator, Intake
-from app.queue import JobQueue
-from app.reconcile import Reconciler
-from app.store import Store
+from app.core.config import Settings
+from app.core.queue import JobQueue
+from app.reconcile.sweep import Reconciler
+from app.store.writes import Store
 
 
 @dataclass

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from app.config import PathMapping
+from app.core.config import PathMapping
 
 VIDEO_EXTENSIONS = frozenset(
     {"mkv", "mp4", "m4v", "avi", "mov", "webm", "wmv", "ts", "m2ts", "mpg", "mpeg", "flv", "ogv"}

@@ -1,4 +1,4 @@
-"""Opening and closing everything a `run` or `web` process holds, in one place."""
+"""The process host of `trailarr run` and `trailarr web`: opens and closes everything they hold."""
 
 from __future__ import annotations
 
@@ -13,17 +13,16 @@ from aiohttp import web
 from arq.connections import ArqRedis
 from arq.worker import Worker
 
-from app.auth import resolve_api_key
-from app.config import ConfigError, Settings
 from app.coordinator import Coordinator, Intake
-from app.db import open_database
+from app.core.config import ConfigError, Settings
+from app.core.queue import JobQueue, connect
 from app.embedded_redis import EmbeddedRedis
-from app.logs import AccessLogger
-from app.queue import JobQueue, connect
-from app.reconcile import Reconciler
-from app.runtime import Runtime
-from app.store import Store
-from app.web import create_app
+from app.reconcile.sweep import Reconciler
+from app.store.db import open_database
+from app.store.writes import Store
+from app.web.auth import resolve_api_key
+from app.web.server import AccessLogger, create_app
+from app.web.state import Runtime
 from workers.jobs import build_worker, stop_worker
 
 log = structlog.get_logger("trailarr.service")
@@ -154,19 +153,3 @@ def _bound_port(runner: web.AppRunner, configured: int) -> int:
         if isinstance(address, tuple) and len(address) >= 2:
             return int(address[1])
     return configured
-
-
-async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """`trailarr worker`: an arq worker against the configured Redis until `stop` is set."""
-    url = settings.redis.url.get_secret_value()
-    if not url:
-        raise ConfigError("redis.url: `trailarr worker` needs the Redis that `trailarr web` uses")
-    worker = build_worker(settings, url, handle_signals=False)
-    task = asyncio.create_task(worker.async_run())
-    waiter = asyncio.create_task(stop.wait())
-    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    await stop_worker(worker)
-    waiter.cancel()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

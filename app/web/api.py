@@ -17,10 +17,11 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from app import overview
-from app.runtime import RUNTIME, Runtime
-from app.store import Incoming
-from webhooks.events import Action, MediaRef, ParsedEvent
+from app.core.records import Action, MediaRef, ParsedEvent
+from app.store import reads
+from app.store.writes import Incoming
+from app.web.state import RUNTIME, Runtime
+from app.web.summary import status_summary
 
 MAX_LIMIT = 500
 MAX_URL = 2048
@@ -75,12 +76,12 @@ def no_media(request: web.Request) -> web.Response:
 async def find_media(request: web.Request) -> dict[str, Any] | None:
     """The media row the URL names, or None."""
     wanted = media_id(request)
-    return None if wanted is None else await overview.media_row(request.app[RUNTIME], wanted)
+    return None if wanted is None else await reads.media_row(request.app[RUNTIME].store, wanted)
 
 
 async def status(request: web.Request) -> web.Response:
     """`GET /api/status`: counts per instance and status, queue, worker, YouTube cool-down."""
-    return web.json_response(await overview.status_summary(request.app[RUNTIME]))
+    return web.json_response(await status_summary(request.app[RUNTIME]))
 
 
 async def media_list(request: web.Request) -> web.Response:
@@ -90,8 +91,8 @@ async def media_list(request: web.Request) -> web.Response:
         offset = query_int(request, "offset", 0, 0, 10**9)
     except BadRequest as exc:
         return error(400, str(exc))
-    page = await overview.list_media(
-        request.app[RUNTIME],
+    page = await reads.list_media(
+        request.app[RUNTIME].store,
         status=request.query.get("state", ""),
         instance=request.query.get("instance", ""),
         text=request.query.get("q", ""),
@@ -104,7 +105,9 @@ async def media_list(request: web.Request) -> web.Response:
 async def media_one(request: web.Request) -> web.Response:
     """`GET /api/media/{id}`: the row and its decision history, newest first."""
     wanted = media_id(request)
-    detail = None if wanted is None else await overview.media_detail(request.app[RUNTIME], wanted)
+    detail = (
+        None if wanted is None else await reads.media_detail(request.app[RUNTIME].store, wanted)
+    )
     if detail is None:
         return no_media(request)
     return web.json_response(detail)
@@ -116,7 +119,7 @@ async def events(request: web.Request) -> web.Response:
         limit = query_int(request, "limit", 50, 1, MAX_LIMIT)
     except BadRequest as exc:
         return error(400, str(exc))
-    return web.json_response(await overview.latest_events(request.app[RUNTIME], limit))
+    return web.json_response(await reads.latest_events(request.app[RUNTIME].store, limit))
 
 
 async def jobs(request: web.Request) -> web.Response:
@@ -125,7 +128,7 @@ async def jobs(request: web.Request) -> web.Response:
         limit = query_int(request, "limit", 50, 1, MAX_LIMIT)
     except BadRequest as exc:
         return error(400, str(exc))
-    return web.json_response(await overview.latest_jobs(request.app[RUNTIME], limit))
+    return web.json_response(await reads.latest_jobs(request.app[RUNTIME].store, limit))
 
 
 def wants_html(request: web.Request) -> bool:
