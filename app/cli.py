@@ -10,13 +10,16 @@ import signal
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import structlog
 
-from app.core.config import ConfigError, Settings, config_path, load_settings
+from app.core.config import Settings, config_path, load_settings
+from app.core.errors import ConfigError, EmbeddedRedisError
 from app.core.logs import configure_logging
-from app.embedded_redis import EmbeddedRedisError
+
+if TYPE_CHECKING:
+    from app.reconcile.sweep import PassReport
 
 log = structlog.get_logger("trailarr")
 
@@ -63,10 +66,76 @@ async def _check(settings: Settings) -> int:
     return 0 if all(ok for ok, _, _ in results) else 1
 
 
-async def _reconcile(settings: Settings, dry_run: bool) -> int:
-    from app.reconcile.sweep import reconcile_once
+async def reconcile_once(settings: Settings, *, dry_run: bool, out: TextIO) -> int:
+    """`trailarr reconcile [--dry-run]`: one pass from the command line, printed.
 
-    return await reconcile_once(settings, dry_run=dry_run, out=sys.stdout)
+    Returns 0 when every instance was reconciled, 1 when one failed, Redis could not be reached
+    or another pass was running (the pass is then skipped, not waited for).
+
+    The command runs in its own process, whether or not the service is running, and opens the
+    database itself. That is within the one-writer rule, whose point is that workers never need
+    the database: this is the coordinator's own code path, run under the same cross-process Redis
+    lock as the service's periodic pass, so the two never reconcile at once. SQLite in WAL mode
+    lets the service read meanwhile, and every write here is a BEGIN IMMEDIATE transaction of at
+    most WRITE_BATCH rows (app/store/library.py) that waits (busy_timeout) for the service's
+    short ones, so a webhook is at worst delayed by a fraction of a second, never lost.
+
+    A dry run needs no Redis. A real pass needs the configured Redis URL: the embedded
+    redis-server of `trailarr run` is private to that process.
+    """
+    from redis.exceptions import RedisError
+
+    from app.core.queue import JobQueue, connect
+    from app.reconcile.sweep import Reconciler
+    from app.store.db import open_database
+    from app.store.writes import Store
+
+    url = settings.redis.url.get_secret_value()
+    if not dry_run and not url:
+        raise ConfigError(
+            "redis.url: `trailarr reconcile` queues jobs in the service's Redis, and the embedded"
+            " one of `trailarr run` is private. Use `POST /api/reconcile` on the running service,"
+            " set [redis] url (or TRAILARR_REDIS__URL), or try `trailarr reconcile --dry-run`"
+        )
+    conn = await open_database(settings.database_path)
+    redis = None
+    try:
+        queue = None
+        if not dry_run:
+            try:
+                redis = await connect(url)
+            except (RedisError, OSError) as exc:
+                print(f"trailarr reconcile: Redis unavailable: {exc}", file=out)
+                return 1
+            queue = JobQueue(redis)
+        report = await Reconciler(Store(conn), queue, settings).run_pass(dry_run=dry_run)
+    finally:
+        if redis is not None:
+            await redis.aclose()
+        await conn.close()
+    print_report(report, out)
+    return 0 if report.ok else 1
+
+
+def print_report(report: PassReport, out: TextIO) -> None:
+    """The queued items, one line each, then a summary line per instance."""
+    verb = "would queue" if report.dry_run else "queued"
+    if report.skipped:
+        print(f"skipped: {report.skipped}", file=out)
+        return
+    for instance, _, title, path in report.queued:
+        print(f"{verb}  {instance}  {title}  {path}", file=out)
+    for result in report.instances:
+        print(
+            f"{result.instance}: {result.listed} listed, {result.new} new,"
+            f" {result.updated} updated, {result.forgotten} forgotten, {verb} {result.queued},"
+            f" {len(result.errors)} errors ({result.seconds:.2f} s)",
+            file=out,
+        )
+        for error in result.errors:
+            print(f"{result.instance}: error: {error}", file=out)
+    note = " (dry run: nothing written, nothing queued)" if report.dry_run else ""
+    print(f"pass finished in {report.seconds:.2f} s{note}", file=out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         "web": lambda: _serve(settings, "web"),
         "worker": lambda: _worker(settings),
         "check": lambda: _check(settings),
-        "reconcile": lambda: _reconcile(settings, args.dry_run),
+        "reconcile": lambda: reconcile_once(settings, dry_run=args.dry_run, out=sys.stdout),
     }
     try:
         return asyncio.run(jobs[command]())

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import structlog
 from redis.exceptions import RedisError, ResponseError
 
 from app.core.keys import ALIVE_KEY, OUTCOME_GROUP, OUTCOME_STREAM
 from app.core.queue import JobQueue
+from app.core.records import Outcome
 from app.store.writes import Incoming, Recorded, Store
 
 log = structlog.get_logger("trailarr.coordinator")
@@ -201,16 +200,16 @@ class Coordinator:
 
     async def _record(self, fields: dict[bytes, bytes]) -> None:
         try:
-            outcome: dict[str, Any] = json.loads(fields[b"data"])
-            if await self.store.record_outcome(outcome):
-                self._reruns.add(str(outcome["job_id"]))
-        except (KeyError, ValueError, TypeError):
+            outcome = Outcome.from_json(fields[b"data"])
+        except (KeyError, ValueError):
             log.error("malformed outcome dropped", fields=repr(fields)[:200])
             return
+        if await self.store.record_outcome(outcome):
+            self._reruns.add(outcome.job_id)
         log.info(
-            "job finished", job_id=outcome.get("job_id"), instance=outcome.get("instance"),
-            media_id=outcome.get("arr_id"), title=outcome.get("title"),
-            outcome=outcome.get("outcome"), reason=outcome.get("reason"),
+            "job finished", job_id=outcome.job_id, instance=outcome.instance,
+            media_id=outcome.arr_id, title=outcome.title, outcome=outcome.state.value,
+            reason=outcome.reason,
         )  # fmt: skip
 
     async def requeue_unfinished(self, job_ids: Sequence[str] | None = None) -> list[str]:

@@ -13,14 +13,12 @@ import shutil
 from pathlib import Path
 from urllib.parse import quote
 
+from app.core.errors import EmbeddedRedisError
+
 INSTALL_HINT = (
     "redis-server was not found on PATH. Install it (Debian/Ubuntu: `apt-get install redis-server`)"
     " or set [redis] url / TRAILARR_REDIS__URL to an existing Redis."
 )
-
-
-class EmbeddedRedisError(RuntimeError):
-    """The embedded redis-server could not be started."""
 
 
 class EmbeddedRedis:

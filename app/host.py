@@ -14,7 +14,8 @@ from arq.connections import ArqRedis
 from arq.worker import Worker
 
 from app.coordinator import Coordinator, Intake
-from app.core.config import ConfigError, Settings
+from app.core.config import Settings
+from app.core.errors import ConfigError
 from app.core.queue import JobQueue, connect
 from app.embedded_redis import EmbeddedRedis
 from app.reconcile.sweep import Reconciler

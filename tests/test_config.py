@@ -10,14 +10,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from app.core.config import (
-    ConfigError,
-    ServerSettings,
-    Settings,
-    config_path,
-    load_settings,
-    parse_duration,
-)
+from app.core.config import ServerSettings, Settings, config_path, load_settings, parse_duration
+from app.core.errors import ConfigError
 from app.web.auth import KEY_FILE, resolve_api_key
 
 # The example of PRODUCT.md §2, verbatim.

@@ -13,6 +13,7 @@ import aiosqlite
 import pytest
 
 from app.core.queue import JobRequest
+from app.core.records import CandidateRecord, JobInput, MediaKind, MediaState, Outcome
 from app.store.db import migrate, migration_files, open_database
 from app.store.writes import Incoming, Recorded, Store
 from webhooks.events import parse_webhook
@@ -206,19 +207,20 @@ def webhook(app: App, name: str, instance: str | None = None, **media: Any) -> I
     return Incoming(instance or app, parse_webhook(json.dumps(data).encode(), app))
 
 
-def job(instance: str, arr_id: int, kind: str, event_id: int, **extra: str) -> JobRequest:
+def job(instance: str, arr_id: int, kind: MediaKind, event_id: int, **extra: str) -> JobRequest:
     """The job recording an event for that media should produce."""
-    kwargs = {"instance": instance, "arr_id": arr_id, "kind": kind, **extra}
-    return JobRequest(f"ensure:{instance}:{arr_id}", kwargs, event_id)
+    return JobRequest(f"ensure:{instance}:{arr_id}", JobInput(instance, arr_id, kind, **extra),
+                      event_id)  # fmt: skip
 
 
-def outcome(state: str, covers_event: int, arr_id: int = 2, **extra: Any) -> dict[str, Any]:
-    """An outcome report for Dune (radarr, movie 2) as a worker sends it."""
-    return {
-        "instance": "radarr", "arr_id": arr_id, "kind": "movie", "outcome": state,
-        "reason": extra.pop("reason", f"because {state}"), "job_id": f"ensure:radarr:{arr_id}",
-        "covers_event": covers_event, **extra,
-    }  # fmt: skip
+def outcome(state: str, covers_event: int, arr_id: int = 2, **extra: Any) -> Outcome:
+    """An outcome report for Dune (radarr, movie 2) as a worker sends it, through the wire."""
+    sent = Outcome(
+        instance="radarr", arr_id=arr_id, state=MediaState(state),
+        reason=extra.pop("reason", f"because {state}"), job_id=f"ensure:radarr:{arr_id}",
+        covers_event=covers_event, **extra,
+    )  # fmt: skip
+    return Outcome.from_json(sent.to_json())
 
 
 async def events(store: Store) -> list[tuple[Any, ...]]:
@@ -304,10 +306,13 @@ async def test_downloaded_outcome_round_trip(store: Store) -> None:
     """A downloaded outcome records the run, updates the media, and closes the event."""
     await store.record_webhooks([webhook("radarr", "download")])
     trailer = "/mnt/movies/Dune Part Two (2024)/Dune Part Two (2024)-trailer.mkv"
-    candidates = [{"url": "https://youtube.test/abc", "score": 97, "why": "official trailer"}]
+    candidates = [{"url": "https://youtube.test/abc", "source": "tmdb", "name": "Trailer",
+                   "type": "Trailer", "language": "en", "score": 97.0, "accepted": True,
+                   "reason": "official trailer", "chosen": True}]  # fmt: skip
     await store.record_outcome(outcome(
-        "downloaded", 1, reason="", trailer_path=trailer, ours=True, candidates=candidates,
-        bytes=1234, seconds=2.5, started_at=100.0, finished_at=102.5,
+        "downloaded", 1, reason="", trailer_path=trailer, ours=True,
+        candidates=[CandidateRecord.model_validate(c) for c in candidates], size=1234, seconds=2.5,
+        started_at=100.0, finished_at=102.5,
     ))  # fmt: skip
     assert await fetch(
         store.conn, "SELECT state, reason, trailer_path, trailer_ours, failures, retry_after"

@@ -32,6 +32,20 @@ async def test_arr_errors_retry_until_it_answers(stack: Stack, status: int) -> N
     assert await stack.runtime.queue.redis.exists(FAILURES_PREFIX + "ensure:radarr:1") == 0
 
 
+@pytest.mark.parametrize("status", [400, 422])
+async def test_arr_refusing_the_request_fails_without_retrying(stack: Stack, status: int) -> None:
+    """An Arr answering 400 or 422 refuses the request itself: the job fails at once, with the
+    answer as its reason, and no try is counted (asking again gets the same answer)."""
+    movie = stack.add_movie(4, "Refusal", 2020)
+    stack.radarr.fail_next(1, status, path="/api/v3/movie/4")
+    assert (await stack.post("radarr", radarr_download(movie)))[0] == 202
+    await stack.wait_outcomes(1)
+    [run] = await stack.rows("SELECT outcome, reason FROM job_runs")
+    assert run["outcome"] == "failed"
+    assert f"refused the request for movie/4 (HTTP {status})" in run["reason"]
+    assert await stack.runtime.queue.redis.exists(FAILURES_PREFIX + "ensure:radarr:4") == 0
+
+
 async def test_arr_down_during_a_job_retries(stack: Stack) -> None:
     """An Arr that is down when the job starts is retried; the job succeeds after it comes back."""
     movie = stack.add_movie(2, "Outage", 2020)

@@ -15,19 +15,21 @@ import pytest
 from aiohttp import web
 from arq.constants import job_key_prefix
 
-from app.core.config import ConfigError, Settings
+from app.cli import reconcile_once
+from app.core.config import Settings
+from app.core.errors import ConfigError
 from app.core.keys import RECONCILE_LOCK_KEY
 from app.core.library import JsonArrayReader, Listed, listed_media
 from app.core.queue import JobQueue, JobRequest, connect
+from app.core.records import JobInput
+from app.reconcile.diff import job_request
 from app.reconcile.sweep import (
     SKIPPED_RUNNING,
-    Known,
     PassReport,
     Reconciler,
-    job_request,
-    reconcile_once,
 )
 from app.store.db import open_database
+from app.store.library import Known
 from app.store.writes import Store
 from tests.fakes.arr import ArrKind, FakeArr
 from tests.fakes.wire import stj_dumps
@@ -226,9 +228,7 @@ def test_job_request_carries_what_only_the_database_knows(
 ) -> None:
     """Jobs get our trailer and a pin as Store gives them; a pin whose file went is fetched anew."""
     job = job_request("radarr", "movie", 4, old, gone, "ensure:radarr:4")
-    assert job == JobRequest(
-        "ensure:radarr:4", {"instance": "radarr", "arr_id": 4, "kind": "movie", **extra}, 0
-    )
+    assert job == JobRequest("ensure:radarr:4", JobInput("radarr", 4, "movie", **extra), 0)
 
 
 # --- passes -----------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 import pytest
 
+from app.core.errors import PayloadError
 from app.core.records import Action, MediaRef, ParsedEvent
-from webhooks.events import PayloadError, parse_webhook
+from webhooks.events import parse_webhook
 
 App = Literal["radarr", "sonarr"]
 
@@ -32,53 +33,34 @@ def to_body(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2).encode()
 
 
-def expect(
-    event_type: str,
-    action: Action,
-    media: MediaRef | None,
-    summary: str,
-    *,
-    instance: str,
-    upgrade: bool = False,
-    reason: str = "",
-    paths: tuple[str, ...] = (),
-) -> ParsedEvent:
-    """A ``ParsedEvent`` with the defaults of an event that carries no files."""
-    return ParsedEvent(
-        event_type=event_type,
-        action=action,
-        media=media,
-        instance_name=instance,
-        is_upgrade=upgrade,
-        delete_reason=reason,
-        file_paths=paths,
-        summary=summary,
-    )
+def expect(event_type: str, action: Action, media: MediaRef | None, summary: str) -> ParsedEvent:
+    """A ``ParsedEvent``: what the store records (an upgrade, files or a delete reason are
+    in the summary)."""
+    return ParsedEvent(event_type=event_type, action=action, media=media, summary=summary)
 
 
-def radarr(
-    event_type: str, action: Action, media: MediaRef | None, summary: str, **kw: Any
-) -> ParsedEvent:
-    """A table row for a Radarr fixture's expected event."""
-    return expect(event_type, action, media, summary, instance="Radarr", **kw)
-
-
-def sonarr(
-    event_type: str, action: Action, media: MediaRef | None, summary: str, **kw: Any
-) -> ParsedEvent:
-    """A table row for a Sonarr fixture's expected event."""
-    return expect(event_type, action, media, summary, instance="Sonarr", **kw)
+radarr = sonarr = expect
 
 
 MOVIES = "/data/media/movies"
 DUNE = MediaRef(
-    "movie", 2, "Dune: Part Two", 2024, f"{MOVIES}/Dune Part Two (2024)", 693134, 0, "tt15239678"
+    "movie",
+    2,
+    "Dune: Part Two",
+    2024,
+    f"{MOVIES}/Dune Part Two (2024)",
+    693134,
 )
 DUNE_WEBDL = f"{MOVIES}/Dune Part Two (2024)/Dune Part Two (2024) WEBDL-2160p.mkv"
 DUNE_REMUX = f"{MOVIES}/Dune Part Two (2024)/Dune Part Two (2024) Remux-2160p.mkv"
-AMELIE = MediaRef("movie", 3, "Amélie", 2001, f"{MOVIES}/Amélie (2001)", 194, 0, "tt0211915")
+AMELIE = MediaRef("movie", 3, "Amélie", 2001, f"{MOVIES}/Amélie (2001)", 194)
 PARASITE = MediaRef(
-    "movie", 4, "Parasite", 2019, f"{MOVIES}/Parasite (2019)", 496243, 0, "tt6751668"
+    "movie",
+    4,
+    "Parasite",
+    2019,
+    f"{MOVIES}/Parasite (2019)",
+    496243,
 )
 RECKONING = MediaRef(
     "movie",
@@ -87,16 +69,19 @@ RECKONING = MediaRef(
     2025,
     f"{MOVIES}/Mission Impossible - The Final Reckoning (2025)",
     575265,
-    0,
-    "tt9603208",
 )
 WILD_ROBOT = MediaRef(
-    "movie", 7, "The Wild Robot", 2024, f"{MOVIES}/The Wild Robot (2024)", 1184918, 0, "tt29623480"
+    "movie",
+    7,
+    "The Wild Robot",
+    2024,
+    f"{MOVIES}/The Wild Robot (2024)",
+    1184918,
 )
-RADARR_TEST_MOVIE = MediaRef("movie", 1, "Test Title", 1970, "C:\\testpath", 0, 0, "")
+RADARR_TEST_MOVIE = MediaRef("movie", 1, "Test Title", 1970, "C:\\testpath", 0)
 
 TV = "/data/media/tv"
-SEVERANCE = MediaRef("series", 3, "Severance", 2022, f"{TV}/Severance", 95396, 371980, "tt11280740")
+SEVERANCE = MediaRef("series", 3, "Severance", 2022, f"{TV}/Severance", 95396)
 SEVERANCE_S02E10 = f"{TV}/Severance/Season 02/Severance - S02E10 - Cold Harbor WEBDL-2160p.mkv"
 FRIEREN = MediaRef(
     "series",
@@ -105,10 +90,8 @@ FRIEREN = MediaRef(
     2023,
     f"{TV}/Frieren - Beyond Journey's End",
     209867,
-    424536,
-    "tt22248376",
 )
-SHOGUN = MediaRef("series", 8, "Shōgun", 2024, f"{TV}/Shōgun (2024)", 126308, 392573, "tt2788316")
+SHOGUN = MediaRef("series", 8, "Shōgun", 2024, f"{TV}/Shōgun (2024)", 126308)
 SHOGUN_TITLES = [
     "Anjin",
     "Servants of Two Masters",
@@ -125,7 +108,7 @@ SHOGUN_SEASON_1 = tuple(
     f"{TV}/Shōgun (2024)/Season 01/Shōgun (2024) - S01E{number:02} - {title} [WEBDL-2160p].mkv"
     for number, title in enumerate(SHOGUN_TITLES, start=1)
 )
-SONARR_TEST_SERIES = MediaRef("series", 1, "Test Title", 0, "C:\\testpath", 0, 1234, "")
+SONARR_TEST_SERIES = MediaRef("series", 1, "Test Title", 0, "C:\\testpath", 0)
 
 NO_EVENT_TYPE = "missing 'eventType' (a non-empty string)"
 RADARR_WARNING = "warning: Indexers unavailable due to failures for more than 6 hours: NZBgeek"
@@ -135,22 +118,22 @@ FIXTURE_EVENTS: dict[tuple[App, str], ParsedEvent] = {
     ("radarr", "test"): radarr("Test", Action.TEST, RADARR_TEST_MOVIE, "Test: Test Title (1970)"),
     ("radarr", "grab"): radarr("Grab", Action.IGNORE, WILD_ROBOT, "Grab: The Wild Robot (2024)"),
     ("radarr", "download"): radarr(
-        "Download", Action.ENSURE, DUNE, "Download: Dune: Part Two (2024)", paths=(DUNE_WEBDL,)
+        "Download",
+        Action.ENSURE,
+        DUNE,
+        "Download: Dune: Part Two (2024)",
     ),
     ("radarr", "download_upgrade"): radarr(
         "Download",
         Action.ENSURE,
         DUNE,
         "Download: Dune: Part Two (2024), upgrade",
-        upgrade=True,
-        paths=(DUNE_REMUX,),
     ),
     ("radarr", "rename"): radarr(
         "Rename",
         Action.RENAME,
         AMELIE,
         "Rename: Amélie (2001), 1 file",
-        paths=(f"{MOVIES}/Amélie (2001)/Amélie (2001) Bluray-1080p.mkv",),
     ),
     ("radarr", "movie_added"): radarr(
         "MovieAdded",
@@ -166,8 +149,6 @@ FIXTURE_EVENTS: dict[tuple[App, str], ParsedEvent] = {
         Action.FILE_DELETED,
         DUNE,
         "MovieFileDelete: Dune: Part Two (2024), reason upgrade",
-        reason="upgrade",
-        paths=(DUNE_WEBDL,),
     ),
     ("radarr", "health"): radarr("Health", Action.IGNORE, None, f"Health: {RADARR_WARNING}"),
     ("radarr", "health_restored"): radarr(
@@ -189,32 +170,24 @@ FIXTURE_EVENTS: dict[tuple[App, str], ParsedEvent] = {
         Action.ENSURE,
         SEVERANCE,
         "Download: Severance (2022) S02E10",
-        paths=(SEVERANCE_S02E10,),
     ),
     ("sonarr", "download_upgrade"): sonarr(
         "Download",
         Action.ENSURE,
         SEVERANCE,
         "Download: Severance (2022) S02E10, upgrade",
-        upgrade=True,
-        paths=(SEVERANCE_S02E10,),
     ),
     ("sonarr", "download_import_complete"): sonarr(
         "Download",
         Action.ENSURE,
         SHOGUN,
         "Download: Shōgun (2024) S01E01-S01E10, 10 files",
-        paths=SHOGUN_SEASON_1,
     ),
     ("sonarr", "rename"): sonarr(
         "Rename",
         Action.RENAME,
         SEVERANCE,
         "Rename: Severance (2022), 2 files",
-        paths=(
-            f"{TV}/Severance/Season 01/Severance - S01E01 - Good News About Hell Bluray-1080p.mkv",
-            f"{TV}/Severance/Season 01/Severance - S01E02 - Half Loop Bluray-1080p.mkv",
-        ),
     ),
     ("sonarr", "series_add"): sonarr(
         "SeriesAdd", Action.ENSURE, FRIEREN, "SeriesAdd: Frieren: Beyond Journey's End (2023)"
@@ -227,8 +200,6 @@ FIXTURE_EVENTS: dict[tuple[App, str], ParsedEvent] = {
         Action.FILE_DELETED,
         SEVERANCE,
         "EpisodeFileDelete: Severance (2022) S02E10, reason manual",
-        reason="manual",
-        paths=(SEVERANCE_S02E10,),
     ),
     ("sonarr", "health"): sonarr("Health", Action.IGNORE, None, f"Health: {SONARR_ERROR}"),
     ("sonarr", "health_restored"): sonarr(
@@ -297,14 +268,19 @@ def test_unknown_future_event_type_is_ignored(app: App) -> None:
         Action.IGNORE,
         expected_media,
     )
-    assert (event.is_upgrade, event.delete_reason, event.file_paths) == (False, "", ())
+    assert event.summary == "SomethingNew: " + expected_media.title + (
+        " (2024)" if app == "radarr" else " (2022) S02E10"
+    )  # no upgrade, no files, no delete reason
 
 
 def test_unknown_event_type_without_media_is_ignored() -> None:
     """An unknown eventType with nothing else parses to a bare ignored event."""
     body = to_body({"eventType": "SomethingNew", "instanceName": "Radarr (4K)"})
     assert parse_webhook(body, "radarr") == expect(
-        "SomethingNew", Action.IGNORE, None, "SomethingNew", instance="Radarr (4K)"
+        "SomethingNew",
+        Action.IGNORE,
+        None,
+        "SomethingNew",
     )
 
 
@@ -334,7 +310,10 @@ def test_event_type_is_matched_without_regard_to_case() -> None:
 def test_test_event_never_fails_on_its_content(app: App, data: dict[str, Any]) -> None:
     """The Test button gets a TEST event however odd its media, which is then left out."""
     assert parse_webhook(to_body(data), app) == expect(
-        "Test", Action.TEST, None, "Test", instance=""
+        "Test",
+        Action.TEST,
+        None,
+        "Test",
     )
 
 
@@ -345,7 +324,7 @@ def test_ignored_event_with_broken_media_is_still_ignored(event_type: str) -> No
     data["eventType"] = event_type
     data["movie"]["id"] = "seven"
     event = parse_webhook(to_body(data), "radarr")
-    assert (event.action, event.media, event.instance_name) == (Action.IGNORE, None, "Radarr")
+    assert (event.action, event.media) == (Action.IGNORE, None)
 
 
 @pytest.mark.parametrize(
@@ -357,9 +336,8 @@ def test_ignored_event_with_broken_media_is_still_ignored(event_type: str) -> No
             expect(
                 "Download",
                 Action.ENSURE,
-                MediaRef("movie", 9, "", 0, "/m/X", 0, 0, ""),
+                MediaRef("movie", 9, "", 0, "/m/X", 0),
                 "Download: movie 9",
-                instance="",
             ),
             id="radarr-download-minimal",
         ),
@@ -383,9 +361,8 @@ def test_ignored_event_with_broken_media_is_still_ignored(event_type: str) -> No
             expect(
                 "Download",
                 Action.ENSURE,
-                MediaRef("movie", 9, "", 0, "/m/X", 0, 0, ""),
+                MediaRef("movie", 9, "", 0, "/m/X", 0),
                 "Download: movie 9",
-                instance="",
             ),
             id="radarr-download-explicit-nulls",
         ),
@@ -395,9 +372,8 @@ def test_ignored_event_with_broken_media_is_still_ignored(event_type: str) -> No
             expect(
                 "Download",
                 Action.ENSURE,
-                MediaRef("movie", 9, "", 0, "/m/X", 0, 0, ""),
+                MediaRef("movie", 9, "", 0, "/m/X", 0),
                 "Download: movie 9",
-                instance="",
             ),
             id="radarr-movie-file-without-path",
         ),
@@ -407,9 +383,8 @@ def test_ignored_event_with_broken_media_is_still_ignored(event_type: str) -> No
             expect(
                 "Rename",
                 Action.RENAME,
-                MediaRef("movie", 9, "", 0, "/m/X", 0, 0, ""),
+                MediaRef("movie", 9, "", 0, "/m/X", 0),
                 "Rename: movie 9, 0 files",
-                instance="",
             ),
             id="radarr-rename-without-files",
         ),
@@ -419,9 +394,8 @@ def test_ignored_event_with_broken_media_is_still_ignored(event_type: str) -> No
             expect(
                 "MovieFileDelete",
                 Action.FILE_DELETED,
-                MediaRef("movie", 9, "", 0, "/m/X", 0, 0, ""),
+                MediaRef("movie", 9, "", 0, "/m/X", 0),
                 "MovieFileDelete: movie 9",
-                instance="",
             ),
             id="radarr-file-delete-without-reason",
         ),
@@ -431,9 +405,8 @@ def test_ignored_event_with_broken_media_is_still_ignored(event_type: str) -> No
             expect(
                 "SeriesAdd",
                 Action.ENSURE,
-                MediaRef("series", 4, "", 0, "/tv/X", 0, 0, ""),
+                MediaRef("series", 4, "", 0, "/tv/X", 0),
                 "SeriesAdd: series 4",
-                instance="",
             ),
             id="sonarr-series-add-minimal",
         ),
@@ -447,9 +420,8 @@ def test_ignored_event_with_broken_media_is_still_ignored(event_type: str) -> No
             expect(
                 "Download",
                 Action.ENSURE,
-                MediaRef("series", 4, "", 0, "/tv/X", 0, 81189, ""),
+                MediaRef("series", 4, "", 0, "/tv/X", 0),
                 "Download: series 4",
-                instance="",
             ),
             id="sonarr-pre-4.0.5-no-tmdb-id-odd-episodes",
         ),
@@ -485,7 +457,7 @@ def test_deleted_files_alone_mark_an_upgrade() -> None:
     """A Download with ``deletedFiles`` but no ``isUpgrade`` is still an upgrade."""
     data = fixture_dict("radarr", "download_upgrade")
     del data["isUpgrade"]
-    assert parse_webhook(to_body(data), "radarr").is_upgrade is True
+    assert parse_webhook(to_body(data), "radarr").summary.endswith(", upgrade")
 
 
 def test_sonarr_download_with_both_file_shapes_lists_each_path_once() -> None:
@@ -493,13 +465,16 @@ def test_sonarr_download_with_both_file_shapes_lists_each_path_once() -> None:
     data = fixture_dict("sonarr", "download")
     data["episodeFiles"] = [{"path": SEVERANCE_S02E10}, {"path": "/tv/Severance/extra.mkv"}]
     event = parse_webhook(to_body(data), "sonarr")
-    assert event.file_paths == (SEVERANCE_S02E10, "/tv/Severance/extra.mkv")
+    assert event.summary.endswith(", 2 files")  # three entries, two paths
 
 
 def test_unprintable_event_type_still_gets_a_summary() -> None:
     """An eventType of control characters is ignored, kept as sent, with a placeholder summary."""
     assert parse_webhook(to_body({"eventType": "\x00\x1b"}), "sonarr") == expect(
-        "\x00\x1b", Action.IGNORE, None, "(unprintable)", instance=""
+        "\x00\x1b",
+        Action.IGNORE,
+        None,
+        "(unprintable)",
     )
 
 
@@ -790,17 +765,12 @@ def assert_well_formed(event: ParsedEvent) -> None:
     """Every field of a successful parse has its declared type, whatever the input was."""
     assert isinstance(event.action, Action)
     assert isinstance(event.event_type, str) and event.event_type
-    assert isinstance(event.instance_name, str)
-    assert isinstance(event.is_upgrade, bool)
-    assert isinstance(event.delete_reason, str)
-    assert all(isinstance(path, str) and path and "\x00" not in path for path in event.file_paths)
     assert event.summary.isprintable() and 0 < len(event.summary) <= 160
     if event.media is not None:
         media = event.media
         assert media.kind in ("movie", "series")
         assert all(type(n) is int and n >= 0 for n in (media.arr_id, media.year, media.tmdb_id))
-        assert type(media.tvdb_id) is int
-        assert isinstance(media.title, str) and isinstance(media.imdb_id, str)
+        assert isinstance(media.title, str)
         assert isinstance(media.folder, str) and media.folder and "\x00" not in media.folder
 
 

@@ -19,15 +19,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError, from_json
 
+from app.core.errors import PayloadError
 from app.core.records import Action, MediaRef, ParsedEvent
 
 __all__ = ["PayloadError", "parse_webhook"]
 
 App = Literal["radarr", "sonarr"]
-
-
-class PayloadError(ValueError):
-    """The body is not a webhook we can use; str(exc) says what is wrong, for a 400 answer."""
 
 
 _ACTIONS: dict[str, Action] = {
@@ -65,7 +62,6 @@ class _Movie(_Body):
     year: _Int | None = None
     folder_path: _Path
     tmdb_id: _Int | None = None
-    imdb_id: str | None = None
 
 
 class _Series(_Body):
@@ -73,9 +69,7 @@ class _Series(_Body):
     title: str | None = None
     year: _Int | None = None
     path: _Path
-    tvdb_id: _Int | None = None
     tmdb_id: _Int | None = None
-    imdb_id: str | None = None
 
 
 class _File(_Body):
@@ -114,8 +108,6 @@ class _MovieEvent(_Event):
             year=movie.year or 0,
             folder=movie.folder_path,
             tmdb_id=movie.tmdb_id or 0,
-            tvdb_id=0,
-            imdb_id=movie.imdb_id or "",
         )
 
 
@@ -131,8 +123,6 @@ class _SeriesEvent(_Event):
             year=series.year or 0,
             folder=series.path,
             tmdb_id=series.tmdb_id or 0,
-            tvdb_id=series.tvdb_id or 0,
-            imdb_id=series.imdb_id or "",
         )
 
 
@@ -252,15 +242,10 @@ def _parse(data: dict[str, Any], app: App) -> ParsedEvent:
     if event is not None:
         media, is_upgrade = event.media(), event.upgrade()
         delete_reason, file_paths = event.reason(), event.files()
-    instance_name = data.get("instanceName")
     return ParsedEvent(
         event_type=event_type,
         action=action,
         media=media,
-        instance_name=instance_name if isinstance(instance_name, str) else "",
-        is_upgrade=is_upgrade,
-        delete_reason=delete_reason,
-        file_paths=file_paths,
         summary=_summary(event_type, action, media, data, is_upgrade, delete_reason, file_paths),
     )
 

@@ -7,12 +7,13 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from app.core.errors import PayloadError
 from app.core.records import Action
 from app.store.writes import Incoming
 from app.web.auth import is_authorized
 from app.web.metrics import METRICS
 from app.web.state import RUNTIME
-from webhooks.events import PayloadError, parse_webhook
+from webhooks.events import parse_webhook
 
 MAX_BODY = 1024 * 1024
 EVENT_TYPE: web.RequestKey[str] = web.RequestKey("event_type", str)

@@ -13,32 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from app.core.config import TrailerSettings, YoutubeSettings
-from app.core.errors import DownloadTransient, PermanentError, VerificationFailed
+from app.core.errors import CandidateFailed, VerificationFailed, YtdlpError, classify_ytdlp
 from app.core.paths import TEMP_PREFIX
-
-_THROTTLE_SIGNS = (
-    "http error 429",
-    "too many requests",
-    "not a bot",
-    "rate-limit",
-    "rate limit",
-    "confirm you're not",
-    "confirm you\u2019re not",
-)
-_NETWORK_SIGNS = (
-    "timed out",
-    "connection refused",
-    "connection reset",
-    "temporary failure in name resolution",
-    "network is unreachable",
-    "http error 5",
-    "remote end closed",
-    "incompleteread",
-)
-
-
-class CandidateFailed(PermanentError):
-    """This candidate cannot be downloaded (gone, private, unsupported); try the next one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +69,6 @@ class _QuietLogger:
         """Drop."""
 
 
-class YtdlpError(Exception):
-    """yt-dlp failed; only its message is kept."""
-
-
 def release(exc: BaseException) -> None:
     """Close the HTTP responses a yt-dlp error holds (it keeps their sockets open otherwise)."""
     seen: set[int] = set()
@@ -125,16 +97,6 @@ def _run_ytdlp(url: str, options: dict[str, Any]) -> None:
     else:
         return
     raise YtdlpError(message)  # outside the handler: no chain keeps the responses alive
-
-
-def classify_download_error(message: str) -> Exception:
-    """Turn a yt-dlp error message into transient, throttled or candidate-permanent."""
-    text = message.lower()
-    if any(sign in text for sign in _THROTTLE_SIGNS):
-        return DownloadTransient(message, throttled=True)
-    if any(sign in text for sign in _NETWORK_SIGNS):
-        return DownloadTransient(message)
-    return CandidateFailed(message)
 
 
 async def probe(path: Path) -> tuple[bool, float]:
@@ -203,7 +165,7 @@ async def download_trailer(
         try:
             await asyncio.to_thread(_run_ytdlp, url, _ydl_options(outtmpl, trailers, youtube))
         except YtdlpError as exc:
-            raise classify_download_error(str(exc)) from None
+            raise classify_ytdlp(str(exc)) from None
         produced = [
             p for p in final.parent.glob(f"{prefix}.*")
             if not p.name.endswith((".part", ".ytdl", ".temp"))

@@ -1,7 +1,8 @@
 """`ensure_trailer`: fresh metadata → place → existing trailer? → candidates → choice → download.
 
-Runs in workers only. It reads the Arr API and the disk, never the database, and returns an
-outcome dict that the worker reports to the coordinator.
+Runs in workers only. It reads the Arr API and the disk, never the database, and returns the
+`Outcome` that the worker reports to the coordinator. Each step either hands its findings to the
+next or ends the job with an outcome of its own (a refused folder, a trailer already there).
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ import structlog
 from app.core.arr import ArrClient
 from app.core.choose import Candidate, ChoicePrefs, Decision, choose_trailer, tmdb_candidates
 from app.core.config import ArrInstance, Settings
-from app.core.errors import DownloadTransient, MediaGone, PermanentError, VerificationFailed
+from app.core.errors import (
+    CandidateFailed,
+    CoolingDown,
+    DownloadTransient,
+    MediaGone,
+    PermanentError,
+    TmdbRejected,
+    VerificationFailed,
+    classify_ytdlp,
+)
 from app.core.languages import language_code
 from app.core.paths import (
     find_existing_trailer,
@@ -27,22 +37,14 @@ from app.core.paths import (
     stale_temp_files,
     within_roots,
 )
-from app.core.records import JobInput
-from app.core.tmdb import TmdbClient, TmdbRejected
-from workers.download import CandidateFailed, classify_download_error, download_trailer
+from app.core.records import CandidateRecord, JobInput, MediaState, Outcome
+from app.core.tmdb import TmdbClient
+from workers.download import download_trailer
 from workers.slots import DownloadSlots
-from workers.youtube import (
-    Cooldown,
-    CoolingDown,
-    SearchFunction,
-    is_youtube,
-    search_query,
-    youtube_search,
-)
+from workers.youtube import Cooldown, SearchFunction, is_youtube, search_query, youtube_search
 
 log = structlog.get_logger("trailarr.worker")
 MAX_ATTEMPTS = 3
-Outcome = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,23 +70,8 @@ class Located:
     target: Path
 
 
-class Finished(Exception):
-    """A step decided the job's outcome early."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        super().__init__(outcome.get("reason", ""))
-        self.outcome = outcome
-
-
-def _outcome(job: JobInput, state: str, reason: str, **extra: Any) -> Outcome:
-    return {
-        "instance": job.instance,
-        "arr_id": job.arr_id,
-        "kind": job.kind,
-        "outcome": state,
-        "reason": reason,
-        **extra,
-    }
+def _outcome(job: JobInput, state: MediaState, reason: str, **extra: Any) -> Outcome:
+    return Outcome(instance=job.instance, arr_id=job.arr_id, state=state, reason=reason, **extra)
 
 
 def _has_file(kind: str, media: dict[str, Any]) -> bool:
@@ -96,19 +83,21 @@ def _has_file(kind: str, media: dict[str, Any]) -> bool:
 
 async def _locate(
     arr: ArrClient, instance: ArrInstance, settings: Settings, job: JobInput
-) -> Located:
-    """Fresh metadata, the mapped folder checked against the library roots, the target path."""
+) -> Located | Outcome:
+    """Fresh metadata, the mapped folder checked against the library roots, the target path;
+    or the outcome when the folder is refused or the Arr has no file yet."""
     media = await arr.media(job.kind, job.arr_id)
     title, year = str(media.get("title") or ""), int(media.get("year") or 0)
-    base = {"title": title, "year": year}
     folder = map_path(str(media.get("path") or ""), instance.path_mappings)
     roots = [map_path(r, instance.path_mappings) for r in await arr.root_folders()]
     if not folder or not within_roots(folder, roots):
         where = ", ".join(roots) or "none"
         reason = f"{folder or '(no path)'} is outside the library roots ({where})"
-        raise Finished(_outcome(job, "refused", reason, **base))
+        return _outcome(job, MediaState.REFUSED, reason, title=title)
     if not _has_file(job.kind, media):
-        raise Finished(_outcome(job, "no_file", f"{job.instance} has no file for it yet", **base))
+        return _outcome(
+            job, MediaState.NO_FILE, f"{job.instance} has no file for it yet", title=title
+        )
     trailers = settings.trailers
     movie_file = None
     if job.kind == "movie":
@@ -122,25 +111,26 @@ async def _locate(
     return Located(media, title, year, folder, movie_file, Path(target))
 
 
-def _keep_existing(job: JobInput, where: Located) -> None:
-    """Finish early if a trailer is in place: ours (moved along with the media) or the user's."""
-    base = {"title": where.title, "year": where.year}
+def _keep_existing(job: JobInput, where: Located) -> Outcome | None:
+    """The outcome if a trailer is in place: ours (moved along with the media) or the user's."""
+    title = where.title
     ours = _find_ours(job, where)
     if ours is not None and ours.is_file() and not job.pinned_url:
         if ours == where.target:
-            raise Finished(_outcome(job, "present", "the trailer Trailarr downloaded is in place",
-                                    trailer_path=str(ours), ours=True, **base))  # fmt: skip
+            return _outcome(job, MediaState.PRESENT, "the trailer Trailarr downloaded is in place",
+                            trailer_path=str(ours), ours=True, title=title)  # fmt: skip
         where.target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(ours, where.target)
-        raise Finished(_outcome(job, "downloaded", f"moved with the media from {ours}",
-                                trailer_path=str(where.target), ours=True, **base))  # fmt: skip
+        return _outcome(job, MediaState.DOWNLOADED, f"moved with the media from {ours}",
+                        trailer_path=str(where.target), ours=True, title=title)  # fmt: skip
     folders = [Path(where.folder)]
     if where.movie_file:
         folders.append(Path(where.movie_file).parent)
     existing = find_existing_trailer(dict.fromkeys(folders))
     if existing is not None and existing != ours:
-        raise Finished(_outcome(job, "present", f"a trailer is already there: {existing.name}",
-                                trailer_path=str(existing), ours=False, **base))  # fmt: skip
+        return _outcome(job, MediaState.PRESENT, f"a trailer is already there: {existing.name}",
+                        trailer_path=str(existing), ours=False, title=title)  # fmt: skip
+    return None
 
 
 def _find_ours(job: JobInput, where: Located) -> Path | None:
@@ -187,7 +177,7 @@ async def _candidates(ctx: WorkerContext, job: JobInput, where: Located) -> Deci
         found += [c for c in videos if c.key not in known]
     trailers = settings.trailers
     prefs = ChoicePrefs(
-        title=where.title, year=where.year, kind="movie" if job.kind == "movie" else "series",
+        title=where.title, year=where.year, kind=job.kind,
         languages=tuple(languages), original_language=original_code,
         min_duration=trailers.min_duration, max_duration=trailers.max_duration,
     )  # fmt: skip
@@ -205,7 +195,7 @@ async def _search(ctx: WorkerContext, job: JobInput, where: Located) -> list[Can
     try:
         return await youtube_search(query, ctx.settings.youtube, ctx.search)
     except Exception as exc:  # yt-dlp raises its own error types
-        error = classify_download_error(str(exc))
+        error = classify_ytdlp(str(exc))
         if isinstance(error, DownloadTransient):
             await _throttled(ctx, error)
             raise error from exc
@@ -220,28 +210,28 @@ async def _throttled(ctx: WorkerContext, error: DownloadTransient) -> None:
         raise CoolingDown(ctx.cooldown.seconds, str(error)) from error
 
 
-def _decision_record(decision: Decision, chosen_url: str | None) -> list[dict[str, Any]]:
-    return [
-        {
-            "url": s.candidate.url,
-            "source": s.candidate.source,
-            "name": s.candidate.name,
-            "type": s.candidate.type,
-            "language": s.candidate.language,
-            "score": round(s.score, 3),
-            "accepted": s.accepted,
-            "reason": s.reason,
-            "chosen": s.candidate.url == chosen_url,
-        }
+def _decision_record(decision: Decision, chosen_url: str | None) -> tuple[CandidateRecord, ...]:
+    return tuple(
+        CandidateRecord(
+            url=s.candidate.url,
+            source=s.candidate.source,
+            name=s.candidate.name,
+            type=s.candidate.type,
+            language=s.candidate.language,
+            score=round(s.score, 3),
+            accepted=s.accepted,
+            reason=s.reason,
+            chosen=s.candidate.url == chosen_url,
+        )
         for s in decision.ranked
-    ]
+    )
 
 
 async def _download_best(
     ctx: WorkerContext, job: JobInput, where: Located, decision: Decision
 ) -> Outcome:
     """Try the accepted candidates in order until one downloads and verifies."""
-    base = {"title": where.title, "year": where.year}
+    title = where.title
     ours = _find_ours(job, where)
     failures: list[str] = []
     for scored in decision.accepted[:MAX_ATTEMPTS]:
@@ -263,12 +253,13 @@ async def _download_best(
             await _throttled(ctx, exc)
             raise
         except FileExistsError:
-            return _outcome(job, "present", f"a trailer appeared meanwhile at {where.target}",
-                            trailer_path=str(where.target), ours=False, **base)  # fmt: skip
+            reason = f"a trailer appeared meanwhile at {where.target}"
+            return _outcome(job, MediaState.PRESENT, reason, trailer_path=str(where.target),
+                            ours=False, title=title)  # fmt: skip
         return _outcome(
-            job, "downloaded", scored.reason, trailer_path=str(placed.path), ours=True,
-            bytes=placed.size, seconds=round(placed.seconds, 3),
-            candidates=_decision_record(decision, url), **base,
+            job, MediaState.DOWNLOADED, scored.reason, trailer_path=str(placed.path), ours=True,
+            size=placed.size, seconds=round(placed.seconds, 3),
+            candidates=_decision_record(decision, url), title=title,
         )  # fmt: skip
     if not decision.ranked:
         reason = "no candidate: no trailer id from the Arr or TMDB"
@@ -276,24 +267,28 @@ async def _download_best(
         reason = "every chosen candidate failed: " + "; ".join(failures)
     else:
         reason = "no candidate passed: " + "; ".join(s.reason for s in decision.ranked[:5])
-    return _outcome(job, "no_trailer", reason, candidates=_decision_record(decision, None), **base)
+    return _outcome(job, MediaState.NO_TRAILER, reason,
+                    candidates=_decision_record(decision, None), title=title)  # fmt: skip
 
 
 async def ensure_trailer_for(ctx: WorkerContext, job: JobInput) -> Outcome:
     """Make sure the media has a trailer; return the outcome. Transient errors propagate."""
     instance = ctx.settings.instance(job.instance)
     if instance is None:
-        return _outcome(job, "failed", f"instance {job.instance!r} is no longer configured")
+        return _outcome(
+            job, MediaState.FAILED, f"instance {job.instance!r} is no longer configured"
+        )
     try:
         where = await _locate(ArrClient(ctx.session, instance), instance, ctx.settings, job)
+        if isinstance(where, Outcome):
+            return where
         for leftover in stale_temp_files(where.target.parent):
             leftover.unlink(missing_ok=True)
-        _keep_existing(job, where)
+        if (existing := _keep_existing(job, where)) is not None:
+            return existing
         decision = await _candidates(ctx, job, where)
         return await _download_best(ctx, job, where, decision)
-    except Finished as finished:
-        return finished.outcome
     except MediaGone:
-        return _outcome(job, "gone", f"{job.instance} no longer has this {job.kind}")
+        return _outcome(job, MediaState.GONE, f"{job.instance} no longer has this {job.kind}")
     except PermanentError as exc:
-        return _outcome(job, "failed", str(exc))
+        return _outcome(job, MediaState.FAILED, str(exc))

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
 import random
-import socket
 import time
 from typing import Any
 
@@ -16,14 +13,14 @@ import structlog
 from arq import Retry
 from arq.worker import Worker, func
 
-from app.core.config import ConfigError, Settings
-from app.core.errors import TransientError
+from app.core.config import Settings
+from app.core.errors import ConfigError, CoolingDown, TransientError
 from app.core.keys import FAILURES_PREFIX, LATEST_EVENT_PREFIX, OUTCOME_STREAM
 from app.core.queue import ENSURE_FUNCTION, json_dumps, json_loads, redis_settings
-from app.core.records import JobInput
+from app.core.records import JobInput, MediaState, Outcome
 from workers.ensure import WorkerContext, ensure_trailer_for
 from workers.slots import DownloadSlots
-from workers.youtube import Cooldown, CoolingDown
+from workers.youtube import Cooldown
 
 log = structlog.get_logger("trailarr.worker")
 
@@ -37,22 +34,14 @@ def retry_delay(failures: int) -> float:
     return float(min(RETRY_BASE_S * 2 ** (failures - 1), 600))
 
 
-async def ensure_trailer(
-    ctx: dict[str, Any],
-    *,
-    instance: str,
-    arr_id: int,
-    kind: str,
-    our_trailer: str = "",
-    pinned_url: str = "",
-) -> str:
+async def ensure_trailer(ctx: dict[str, Any], **kwargs: Any) -> str:
     """arq job: ensure one media item has a trailer, then report the outcome through Redis."""
     redis = ctx["redis"]
     job_id: str = ctx["job_id"]
     covers = int(await redis.get(LATEST_EVENT_PREFIX + job_id) or 0)
     started = time.time()
-    job = JobInput(instance, int(arr_id), kind, our_trailer, pinned_url)
-    bound = log.bind(job_id=job_id, instance=instance, media_id=arr_id)
+    job = JobInput.from_kwargs(kwargs)
+    bound = log.bind(job_id=job_id, instance=job.instance, media_id=job.arr_id)
     try:
         outcome = await ensure_trailer_for(ctx["tools"], job)
     except CoolingDown as exc:
@@ -67,17 +56,17 @@ async def ensure_trailer(
             delay = retry_delay(failures)
             bound.warning("transient failure, will retry", error=str(exc), retry_in=delay)
             raise Retry(defer=delay) from exc
-        outcome = {"instance": instance, "arr_id": arr_id, "kind": kind, "outcome": "failed",
-                   "reason": f"gave up after {failures} tries: {exc}"}  # fmt: skip
+        outcome = Outcome(instance=job.instance, arr_id=job.arr_id, state=MediaState.FAILED,
+                          reason=f"gave up after {failures} tries: {exc}")  # fmt: skip
     await redis.delete(FAILURES_PREFIX + job_id)
-    outcome.update(
-        job_id=job_id, covers_event=covers, started_at=started, finished_at=time.time(),
-        worker=ctx.get("worker_name", ""),
+    outcome = outcome.model_copy(
+        update={"job_id": job_id, "covers_event": covers, "started_at": started,
+                "finished_at": time.time()}
     )  # fmt: skip
-    await redis.xadd(OUTCOME_STREAM, {"data": json.dumps(outcome)})
-    bound.info("job done", title=outcome.get("title"), outcome=outcome["outcome"],
-               reason=outcome.get("reason"))  # fmt: skip
-    return str(outcome["outcome"])
+    await redis.xadd(OUTCOME_STREAM, {"data": outcome.to_json()})
+    bound.info("job done", title=outcome.title, outcome=outcome.state.value,
+               reason=outcome.reason)  # fmt: skip
+    return outcome.state.value
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
@@ -85,7 +74,6 @@ async def _startup(ctx: dict[str, Any]) -> None:
     slots = DownloadSlots(ctx["redis"], settings.trailers.concurrency)
     cooldown = Cooldown(ctx["redis"], settings.youtube.cooldown_seconds)
     ctx["tools"] = WorkerContext(settings, aiohttp.ClientSession(), slots, cooldown)
-    ctx["worker_name"] = f"{socket.gethostname()}:{os.getpid()}"
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:

@@ -11,21 +11,13 @@ from redis.asyncio import Redis
 
 from app.core.choose import Candidate
 from app.core.config import YoutubeSettings
-from app.core.errors import TransientError
+from app.core.errors import CoolingDown, YtdlpError
 from app.core.keys import COOLDOWN_KEY
-from workers.download import YtdlpError, release
+from workers.download import release
 
 SEARCH_RESULTS = 8
 
 SearchFunction = Callable[[str, int, YoutubeSettings], list[dict[str, Any]]]
-
-
-class CoolingDown(TransientError):
-    """YouTube is in its cool-down: the job waits, it has not failed."""
-
-    def __init__(self, seconds: float, reason: str) -> None:
-        super().__init__(f"YouTube cool-down for {seconds:.0f} s more: {reason}")
-        self.seconds = seconds
 
 
 def is_youtube(url: str, settings: YoutubeSettings) -> bool:

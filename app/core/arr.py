@@ -7,13 +7,9 @@ from typing import Any
 import aiohttp
 
 from app.core.config import ArrInstance
-from app.core.errors import ArrUnavailable, MediaGone, PermanentError
+from app.core.errors import ArrRejected, ArrUnavailable, MediaGone
 
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
-
-
-class ArrRejected(PermanentError):
-    """The Arr refused our API key (401/403): a configuration problem, not a media one."""
 
 
 class ArrClient:
@@ -30,7 +26,8 @@ class ArrClient:
         self.timeout = timeout
 
     async def get(self, path: str, params: dict[str, str] | None = None) -> Any:
-        """GET `/api/v3/<path>` as JSON; 404 → MediaGone, 5xx/429/network → ArrUnavailable."""
+        """GET `/api/v3/<path>` as JSON; 404 → MediaGone, 400/401/403/422 → ArrRejected,
+        5xx/429/network → ArrUnavailable."""
         url = f"{self.instance.url}/api/v3/{path}"
         headers = {
             "X-Api-Key": self.instance.api_key.get_secret_value(),
@@ -46,9 +43,12 @@ class ArrClient:
                     raise MediaGone(f"{name}: {path} not found")
                 if response.status in (401, 403):
                     raise ArrRejected(f"{name} refused the API key (HTTP {response.status})")
-                if response.status == 429 or response.status >= 500:
-                    raise ArrUnavailable(f"{name} answered HTTP {response.status} for {path}")
-                if response.status != 200:
+                if response.status in (400, 422):
+                    detail = (await response.text())[:200]
+                    raise ArrRejected(
+                        f"{name} refused the request for {path} (HTTP {response.status}): {detail}"
+                    )
+                if response.status != 200:  # 429, 5xx and anything unexpected: may pass
                     raise ArrUnavailable(f"{name} answered HTTP {response.status} for {path}")
                 return await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError) as exc:

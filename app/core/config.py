@@ -29,9 +29,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
-
-class ConfigError(Exception):
-    """The configuration is unusable; the message names the key and the problem."""
+from app.core.errors import ConfigError
 
 
 class _Section(BaseModel):

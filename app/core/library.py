@@ -11,9 +11,8 @@ from typing import Any, NamedTuple
 
 import aiohttp
 
-from app.core.arr import ArrRejected
 from app.core.config import ArrInstance
-from app.core.errors import ArrUnavailable
+from app.core.errors import ArrRejected, ArrUnavailable
 
 # Real Arrs take a while to build a big library list; wait for bytes, not for the whole body.
 LIBRARY_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=300)

@@ -17,6 +17,7 @@ from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.jobs import serialize_job
 
 from app.core.keys import IN_PROGRESS_PREFIX, JOB_PREFIX, LATEST_EVENT_PREFIX, QUEUE, RESULT_PREFIX
+from app.core.records import JobInput
 
 ENSURE_FUNCTION = "ensure_trailer"
 JOB_EXPIRES_MS = 7 * 86400 * 1000
@@ -46,10 +47,10 @@ def ensure_job_id(instance: str, arr_id: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class JobRequest:
-    """A job to enqueue: its id, the kwargs for `ensure_trailer`, and the newest event it covers."""
+    """A job to enqueue: its id, its input, and the newest event it covers."""
 
     job_id: str
-    kwargs: dict[str, Any]
+    job: JobInput
     event_id: int
 
 
@@ -92,7 +93,7 @@ class JobQueue:
         argv: list[Any] = [self.queue_name, now_ms, JOB_EXPIRES_MS]
         for request in requests:
             payload = serialize_job(
-                ENSURE_FUNCTION, (), request.kwargs, None, now_ms, serializer=json_dumps
+                ENSURE_FUNCTION, (), request.job.to_kwargs(), None, now_ms, serializer=json_dumps
             )
             argv += [request.job_id, payload, request.event_id]
         keys = [JOB_PREFIX, RESULT_PREFIX, LATEST_EVENT_PREFIX]

@@ -1,14 +1,48 @@
-"""The records that cross a process boundary or a layer: what a webhook said, what a job asks.
+"""The records that cross a process boundary or a layer, each serialized in one place.
 
-A webhook is parsed (webhooks/events.py) into a `ParsedEvent`, recorded by the store and turned
-into a job; the job's input is a `JobInput`.
+A webhook is parsed (webhooks/events.py) into a `ParsedEvent` and recorded by the store, which
+queues a job whose input is a `JobInput` (arq's keyword arguments: `to_kwargs`/`from_kwargs`).
+The worker reports an `Outcome` on a Redis stream (`to_json`/`from_json`); the coordinator
+records it, and the media takes the outcome's `MediaState`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+MediaKind = Literal["movie", "series"]
+
+
+class MediaState(StrEnum):
+    """Where a media item stands (the `media.state` column, and what an outcome reports)."""
+
+    NEW = "new"
+    """Known from a library read, without a file yet: nothing to do."""
+    QUEUED = "queued"
+    """Its job is queued (or running)."""
+    PRESENT = "present"
+    """A trailer is in place: the user's, or Trailarr's found where it belongs."""
+    DOWNLOADED = "downloaded"
+    """Trailarr downloaded the trailer and placed it (or moved it along with the media)."""
+    NO_FILE = "no_file"
+    """The Arr has no file for it yet."""
+    NO_TRAILER = "no_trailer"
+    """No candidate passed, or every chosen one failed to download or verify."""
+    FAILED = "failed"
+    """A permanent error, or transient ones until the job gave up."""
+    REFUSED = "refused"
+    """Its folder lies outside every library root: Trailarr writes nothing there."""
+    GONE = "gone"
+    """An outcome only: the Arr no longer has it, so its row is deleted."""
+
+
+HAVE_TRAILER = frozenset({MediaState.PRESENT, MediaState.DOWNLOADED})
+# Outcomes after which the sweep leaves the media alone until its backoff ends.
+BACKING_OFF = frozenset({MediaState.NO_TRAILER, MediaState.FAILED, MediaState.REFUSED})
 
 
 class Action(StrEnum):
@@ -32,36 +66,114 @@ class Action(StrEnum):
 class MediaRef:
     """The movie or series an event is about, as the Arr sees it."""
 
-    kind: Literal["movie", "series"]
+    kind: MediaKind
     arr_id: int
     title: str
     year: int
     folder: str
     tmdb_id: int
-    tvdb_id: int
-    imdb_id: str
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedEvent:
-    """A webhook reduced to what the receiver records and queues."""
+    """A webhook reduced to what the receiver records and queues (an upgrade, the files and a
+    delete reason are told in the summary)."""
 
     event_type: str
     action: Action
     media: MediaRef | None
-    instance_name: str
-    is_upgrade: bool
-    delete_reason: str
-    file_paths: tuple[str, ...]
     summary: str
 
 
 @dataclass(frozen=True, slots=True)
 class JobInput:
-    """What the coordinator put in the job."""
+    """What a job asks a worker: the media, and what only the database knows about it."""
 
     instance: str
     arr_id: int
-    kind: str
+    kind: MediaKind
     our_trailer: str = ""
+    """The trailer Trailarr wrote for it, where it was recorded (empty: none)."""
     pinned_url: str = ""
+    """A URL the operator pinned that is still to be downloaded (empty: none)."""
+
+    def to_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of arq's `ensure_trailer` job (empty extras left out)."""
+        kwargs: dict[str, Any] = {"instance": self.instance, "arr_id": self.arr_id,
+                                  "kind": self.kind}  # fmt: skip
+        if self.our_trailer:
+            kwargs["our_trailer"] = self.our_trailer
+        if self.pinned_url:
+            kwargs["pinned_url"] = self.pinned_url
+        return kwargs
+
+    @classmethod
+    def from_kwargs(cls, kwargs: dict[str, Any]) -> JobInput:
+        """The job input from arq's keyword arguments; ValueError if they are not one."""
+        kind = kwargs["kind"]
+        if kind not in ("movie", "series"):
+            raise ValueError(f"unknown media kind {kind!r}")
+        return cls(
+            instance=str(kwargs["instance"]),
+            arr_id=int(kwargs["arr_id"]),
+            kind=kind,
+            our_trailer=str(kwargs.get("our_trailer", "")),
+            pinned_url=str(kwargs.get("pinned_url", "")),
+        )
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class CandidateRecord(_Record):
+    """One candidate of a decision as the media page shows it (the `job_runs.candidates` JSON)."""
+
+    url: str
+    source: str
+    name: str
+    type: str
+    language: str
+    score: float
+    accepted: bool
+    reason: str
+    chosen: bool
+
+
+class Outcome(_Record):
+    """What a worker reports when a job ends; the coordinator records it."""
+
+    instance: str
+    arr_id: int
+    state: MediaState = Field(validation_alias=AliasChoices("state", "outcome"))
+    """The media's new state (`outcome` on the wire before the records were typed)."""
+    reason: str = ""
+    title: str = ""
+    """For the log lines only; the store keeps the Arr's title."""
+    trailer_path: str = ""
+    ours: bool = False
+    """Whether the trailer at `trailer_path` is one Trailarr wrote."""
+    size: int = Field(default=0, validation_alias=AliasChoices("size", "bytes"))
+    """Bytes downloaded (`bytes` on the wire before the records were typed)."""
+    seconds: float = 0.0
+    """How long the download took."""
+    candidates: tuple[CandidateRecord, ...] = ()
+    job_id: str = ""
+    covers_event: int = 0
+    """The newest event the run covered: events up to it are done."""
+    started_at: float = 0.0
+    finished_at: float = 0.0
+
+    @property
+    def chosen_url(self) -> str | None:
+        """The URL of the candidate that was downloaded, if one was."""
+        return next((c.url for c in self.candidates if c.chosen), None)
+
+    def to_json(self) -> bytes:
+        """The outcome as the worker puts it on the stream."""
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> Outcome:
+        """An outcome read from the stream; ValueError (pydantic's) if it is not one."""
+        return cls.model_validate_json(data)

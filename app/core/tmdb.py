@@ -7,13 +7,9 @@ from typing import Any
 import aiohttp
 
 from app.core.config import TmdbSettings
-from app.core.errors import PermanentError, TmdbUnavailable
+from app.core.errors import TmdbRejected, TmdbUnavailable
 
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
-
-
-class TmdbRejected(PermanentError):
-    """TMDB refused the configured key (401): TMDB is skipped until the key is fixed."""
 
 
 class TmdbClient:

@@ -12,14 +12,21 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from app.core.queue import ensure_job_id
+from app.core.records import MediaState
 from app.store.writes import Store
 
+_PRESENT, _DOWNLOADED = MediaState.PRESENT.value, MediaState.DOWNLOADED.value
 STATUS_SQL = (
-    "CASE WHEN state IN ('present', 'downloaded')"
-    " THEN CASE WHEN trailer_ours = 1 THEN 'downloaded' ELSE 'present' END ELSE state END"
+    f"CASE WHEN state IN ('{_PRESENT}', '{_DOWNLOADED}')"
+    f" THEN CASE WHEN trailer_ours = 1 THEN '{_DOWNLOADED}' ELSE '{_PRESENT}' END ELSE state END"
 )
-MAIN_STATUSES = ("present", "downloaded", "queued", "downloading", "failed", "no_trailer")
-ATTENTION_STATES = ("failed", "no_trailer", "refused")
+DOWNLOADING = "downloading"
+"""A status, not a state: a worker holds the media's job right now."""
+MAIN_STATUSES = (
+    MediaState.PRESENT, MediaState.DOWNLOADED, MediaState.QUEUED, DOWNLOADING,
+    MediaState.FAILED, MediaState.NO_TRAILER,
+)  # fmt: skip
+ATTENTION_STATES = (MediaState.FAILED, MediaState.NO_TRAILER, MediaState.REFUSED)
 
 _MEDIA_COLUMNS = (
     "id, instance, kind, arr_id, title, year, folder, tmdb_id, state, reason, trailer_path,"
@@ -49,7 +56,7 @@ async def media_counts(
         if found and instance in counts:
             status = found[0]["status"]
             counts[instance][status] = max(0, counts[instance].get(status, 0) - 1)
-            counts[instance]["downloading"] += 1
+            counts[instance][DOWNLOADING] += 1
     return counts
 
 

@@ -13,10 +13,19 @@ from typing import Any
 import aiosqlite
 
 from app.core.queue import JobRequest, ensure_job_id, pin_to_send
-from app.core.records import Action, ParsedEvent
+from app.core.records import (
+    BACKING_OFF,
+    HAVE_TRAILER,
+    Action,
+    JobInput,
+    MediaKind,
+    MediaState,
+    Outcome,
+    ParsedEvent,
+)
 
 QUEUEING_ACTIONS = frozenset({Action.ENSURE, Action.RENAME})
-# Outcomes after which the sweep leaves the media alone until its backoff ends.
+# Days the sweep leaves media alone after its 1st, 2nd, 3rd and later outcome in BACKING_OFF.
 BACKOFF_DAYS = (1, 2, 4, 7)
 
 
@@ -67,25 +76,20 @@ def _extras_queries(keys: Sequence[tuple[str, int]]) -> Iterator[tuple[str, str,
             yield instance, query, [instance, *chunk]
 
 
-def _add_extras(extras: dict[tuple[str, int], Any], instance: str, rows: Iterable[Any]) -> None:
+# (our trailer, pinned URL to send) per (instance, arr id): what a job needs from the database.
+Extras = dict[tuple[str, int], tuple[str, str]]
+
+
+def _add_extras(extras: Extras, instance: str, rows: Iterable[Any]) -> None:
     for arr_id, path, ours, pinned, source in rows:
-        extras[(instance, arr_id)] = {
-            "our_trailer": path if ours else "",
-            "pinned_url": pin_to_send(pinned, source, bool(ours)),
-        }
+        extras[(instance, arr_id)] = (path if ours else "", pin_to_send(pinned, source, bool(ours)))
 
 
 def _job(
-    job_id: str,
-    instance: str,
-    arr_id: int,
-    kind: str,
-    extras: dict[tuple[str, int], Any],
-    event_id: int,
+    job_id: str, instance: str, arr_id: int, kind: MediaKind, extras: Extras, event_id: int
 ) -> JobRequest:
-    kwargs = {"instance": instance, "arr_id": arr_id, "kind": kind}
-    kwargs.update(extras.get((instance, arr_id), {}))
-    return JobRequest(job_id, kwargs, event_id)
+    our_trailer, pinned_url = extras.get((instance, arr_id), ("", ""))
+    return JobRequest(job_id, JobInput(instance, arr_id, kind, our_trailer, pinned_url), event_id)
 
 
 def _values(columns: int, rows: int) -> str:
@@ -102,7 +106,7 @@ class _BatchPlan:
         self.events: list[tuple[Any, ...]] = []
         self.forget: list[tuple[str, int]] = []
         self.last_forget: dict[tuple[str, int], int] = {}
-        self.pending: list[tuple[int, str, int, str] | None] = []
+        self.pending: list[tuple[int, str, int, MediaKind] | None] = []
 
     def add(self, item: Incoming, event_id: int, now: float) -> None:
         """Plan the writes of one webhook."""
@@ -112,7 +116,7 @@ class _BatchPlan:
         if media is not None and event.action in QUEUEING_ACTIONS:
             job_id, state = ensure_job_id(item.instance, media.arr_id), "queued"
             self.media.append((item.instance, media.kind, media.arr_id, media.title, media.year,
-                               media.folder, media.tmdb_id, "queued", now))  # fmt: skip
+                               media.folder, media.tmdb_id, MediaState.QUEUED, now))  # fmt: skip
             self.media_at.append(position)
             self.pending.append((event_id, item.instance, media.arr_id, media.kind))
         else:
@@ -125,7 +129,7 @@ class _BatchPlan:
              media.arr_id if media else None, event.summary, job_id, state)
         )  # fmt: skip
 
-    def write(self, db: sqlite3.Connection, busy_ms: int = 0) -> dict[tuple[str, int], Any]:
+    def write(self, db: sqlite3.Connection, busy_ms: int = 0) -> Extras:
         """Run the batch in one transaction; return the job extras of its media."""
         db.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         db.execute("BEGIN IMMEDIATE")
@@ -144,7 +148,7 @@ class _BatchPlan:
                            [value for row in media for value in row])  # fmt: skip
             db.execute(_INSERT_EVENT.format(values=_values(9, len(self.events))),
                        [value for row in self.events for value in row])  # fmt: skip
-            extras: dict[tuple[str, int], Any] = {}
+            extras: Extras = {}
             for instance, query, params in _extras_queries(
                 [(p[1], p[2]) for p in self.pending if p]
             ):
@@ -155,7 +159,7 @@ class _BatchPlan:
         db.execute("COMMIT")
         return extras
 
-    def results(self, extras: dict[tuple[str, int], Any]) -> list[Recorded]:
+    def results(self, extras: Extras) -> list[Recorded]:
         """Each webhook's event id and, when it queues one, its job."""
         results = []
         for row, entry in zip(self.events, self.pending, strict=True):
@@ -229,9 +233,9 @@ class Store:
             self._sync.close()
             self._sync = None
 
-    async def _job_extras(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Any]:
+    async def _job_extras(self, keys: Sequence[tuple[str, int]]) -> Extras:
         """What a job must know that only the database holds: our trailer, a pinned URL."""
-        extras: dict[tuple[str, int], Any] = {}
+        extras: Extras = {}
         for instance, query, params in _extras_queries(keys):
             async with self.conn.execute(query, params) as cursor:
                 _add_extras(extras, instance, await cursor.fetchall())
@@ -264,25 +268,22 @@ class Store:
                 " AND m.arr_id = events.arr_id)"
             )
 
-    async def record_outcome(self, outcome: dict[str, Any]) -> bool:
+    async def record_outcome(self, outcome: Outcome) -> bool:
         """Record a finished job run reported by a worker.
 
         Returns whether events that arrived while it ran still wait for the job to run again.
         """
-        instance, arr_id = str(outcome["instance"]), int(outcome["arr_id"])
-        state = str(outcome["outcome"])
         now = time.time()
         async with self.write_lock:
-            await self._record_outcome(instance, arr_id, state, outcome, now)
+            await self._record_outcome(outcome, now)
         async with self.conn.execute(
             "SELECT 1 FROM events WHERE job_id = ? AND state = 'queued' LIMIT 1",
-            (outcome["job_id"],),
+            (outcome.job_id,),
         ) as cursor:
             return await cursor.fetchone() is not None
 
-    async def _record_outcome(
-        self, instance: str, arr_id: int, state: str, outcome: dict[str, Any], now: float
-    ) -> None:
+    async def _record_outcome(self, outcome: Outcome, now: float) -> None:
+        candidates = json.dumps([c.model_dump() for c in outcome.candidates])
         await self.conn.execute("BEGIN IMMEDIATE")
         try:
             await self.conn.execute(
@@ -290,46 +291,38 @@ class Store:
                 " reason, trailer_path, candidates, bytes, seconds)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    outcome["job_id"], instance, arr_id, outcome.get("started_at", now),
-                    outcome.get("finished_at", now), state, outcome.get("reason", ""),
-                    outcome.get("trailer_path", ""), json.dumps(outcome.get("candidates", [])),
-                    int(outcome.get("bytes", 0)), float(outcome.get("seconds", 0.0)),
+                    outcome.job_id, outcome.instance, outcome.arr_id, outcome.started_at or now,
+                    outcome.finished_at or now, outcome.state.value, outcome.reason,
+                    outcome.trailer_path, candidates, outcome.size, outcome.seconds,
                 ),
             )  # fmt: skip
-            await self._apply_outcome(instance, arr_id, state, outcome, now)
+            await self._apply_outcome(outcome, now)
             await self.conn.execute(
                 "UPDATE events SET state = 'done' WHERE job_id = ? AND state = 'queued'"
                 " AND id <= ?",
-                (outcome["job_id"], int(outcome.get("covers_event", 0))),
+                (outcome.job_id, outcome.covers_event),
             )
         except BaseException:
             await self.conn.execute("ROLLBACK")
             raise
         await self.conn.execute("COMMIT")
 
-    async def _apply_outcome(
-        self, instance: str, arr_id: int, state: str, outcome: dict[str, Any], now: float
-    ) -> None:
-        if state == "gone":
-            await self.conn.execute(
-                "DELETE FROM media WHERE instance = ? AND arr_id = ?", (instance, arr_id)
-            )
+    async def _apply_outcome(self, outcome: Outcome, now: float) -> None:
+        key, state, reason = (outcome.instance, outcome.arr_id), outcome.state, outcome.reason
+        if state is MediaState.GONE:
+            await self.conn.execute("DELETE FROM media WHERE instance = ? AND arr_id = ?", key)
             return
-        reason = str(outcome.get("reason", ""))
-        path = str(outcome.get("trailer_path", ""))
-        if state in ("downloaded", "present"):
-            chosen = [c for c in outcome.get("candidates", []) if c.get("chosen")]
-            source = str(chosen[0]["url"]) if chosen else None
+        if state in HAVE_TRAILER:
             await self.conn.execute(
                 "UPDATE media SET state = ?, reason = ?, trailer_path = ?, trailer_ours = ?,"
                 " trailer_url = COALESCE(?, trailer_url), failures = 0, retry_after = 0,"
                 " updated_at = ? WHERE instance = ? AND arr_id = ?",
-                (state, reason, path, int(bool(outcome.get("ours"))), source, now, instance,
-                 arr_id),
+                (state.value, reason, outcome.trailer_path, int(outcome.ours), outcome.chosen_url,
+                 now, *key),
             )  # fmt: skip
-        elif state in ("no_trailer", "failed", "refused"):
+        elif state in BACKING_OFF:
             async with self.conn.execute(
-                "SELECT failures FROM media WHERE instance = ? AND arr_id = ?", (instance, arr_id)
+                "SELECT failures FROM media WHERE instance = ? AND arr_id = ?", key
             ) as cursor:
                 row = await cursor.fetchone()
             failures = (int(row[0]) if row else 0) + 1
@@ -337,13 +330,13 @@ class Store:
             await self.conn.execute(
                 "UPDATE media SET state = ?, reason = ?, failures = ?, retry_after = ?,"
                 " updated_at = ? WHERE instance = ? AND arr_id = ?",
-                (state, reason, failures, now + days * 86400, now, instance, arr_id),
+                (state.value, reason, failures, now + days * 86400, now, *key),
             )
         else:
             await self.conn.execute(
                 "UPDATE media SET state = ?, reason = ?, updated_at = ?"
                 " WHERE instance = ? AND arr_id = ?",
-                (state, reason, now, instance, arr_id),
+                (state.value, reason, now, *key),
             )
 
     async def clear_backoff(self, media_id: int) -> None:

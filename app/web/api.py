@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from app.core.errors import BadRequest
 from app.core.records import Action, MediaRef, ParsedEvent
 from app.store import reads
 from app.store.writes import Incoming
@@ -27,10 +28,6 @@ MAX_LIMIT = 500
 MAX_URL = 2048
 RETRY_EVENT = "Retry"
 PIN_EVENT = "PinTrailer"
-
-
-class BadRequest(Exception):
-    """A parameter or body the API cannot use; the message says which and why."""
 
 
 class Reconciling(Protocol):
@@ -156,12 +153,10 @@ async def queue_again(runtime: Runtime, media: dict[str, Any], event_type: str) 
     ref = MediaRef(
         kind=media["kind"], arr_id=int(media["arr_id"]), title=media["title"],
         year=int(media["year"]), folder=media["folder"], tmdb_id=int(media["tmdb_id"]),
-        tvdb_id=0, imdb_id="",
     )  # fmt: skip
     what = "retry" if event_type == RETRY_EVENT else "trailer pinned"
     event = ParsedEvent(
-        event_type=event_type, action=Action.ENSURE, media=ref, instance_name="",
-        is_upgrade=False, delete_reason="", file_paths=(),
+        event_type=event_type, action=Action.ENSURE, media=ref,
         summary=f"{event_type}: {media['title']} ({media['year']}), {what} by the operator",
     )  # fmt: skip
     recorded = await runtime.intake.submit(Incoming(media["instance"], event))

@@ -11,15 +11,16 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from app.store.reads import MAIN_STATUSES
+from app.core.records import MediaState
+from app.store.reads import DOWNLOADING, MAIN_STATUSES
 
 LABELS = {
-    "present": "present (user's)",
-    "downloaded": "downloaded by Trailarr",
-    "queued": "queued",
-    "downloading": "downloading",
-    "failed": "failed",
-    "no_trailer": "no trailer found",
+    MediaState.PRESENT: "present (user's)",
+    MediaState.DOWNLOADED: "downloaded by Trailarr",
+    MediaState.QUEUED: "queued",
+    DOWNLOADING: "downloading",
+    MediaState.FAILED: "failed",
+    MediaState.NO_TRAILER: "no trailer found",
 }
 
 CSS = """

@@ -17,6 +17,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from app.core.records import HAVE_TRAILER
 from app.store import reads
 from app.web.state import RUNTIME, Runtime
 from app.web.summary import status_summary
@@ -85,7 +86,7 @@ async def read_families(runtime: Runtime) -> list[Metric]:
     for instance, per in sorted(summary["counts"].items()):
         for status, n in sorted(per.items()):
             media.add_metric((instance, status), n)
-        have = per.get("present", 0) + per.get("downloaded", 0)
+        have = sum(per.get(state, 0) for state in HAVE_TRAILER)
         present.add_metric((instance,), have)
         missing.add_metric((instance,), sum(per.values()) - have)
     families: list[Metric] = [media, present, missing, *await _job_families(runtime)]

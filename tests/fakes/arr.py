@@ -155,7 +155,7 @@ class FakeArr(LocalServer):
         self.requests: list[tuple[str, str]] = []
         self.delay = 0.0
         self.down = False
-        self._failures: list[int] = []
+        self._failures: list[tuple[int, str]] = []
         self._next_id = 100
 
     def _new_id(self) -> int:
@@ -403,9 +403,10 @@ class FakeArr(LocalServer):
         folder = self.media[arr_id]["path"].rstrip("/")
         movie_file.update(relativePath=file_name, path=f"{folder}/{file_name}")
 
-    def fail_next(self, n: int, status: int = 503) -> None:
-        """Answer the next ``n`` requests with ``status`` and an ASP.NET-style error body."""
-        self._failures.extend([status] * n)
+    def fail_next(self, n: int, status: int = 503, path: str = "") -> None:
+        """Answer the next ``n`` requests (to ``path`` only, if given) with ``status`` and an
+        ASP.NET-style error body."""
+        self._failures.extend([(status, path)] * n)
 
     # --- HTTP ---------------------------------------------------------------------------
 
@@ -446,8 +447,8 @@ class FakeArr(LocalServer):
             await asyncio.sleep(self.delay)
         if self.down:
             return web.Response(status=503, text="503 Service Unavailable")
-        if self._failures:
-            status = HTTPStatus(self._failures.pop(0))
+        if self._failures and self._failures[0][1] in ("", request.path):
+            status = HTTPStatus(self._failures.pop(0)[0])
             error = {"message": status.phrase, "description": status.description}
             return self._json(request, error, status=status.value)
         if not self._authorized(request):
