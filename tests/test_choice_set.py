@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.choose import Candidate, ChoicePrefs, choose_trailer, tmdb_candidates
+from app.core.choose import Candidate, ChoicePrefs, choose_trailer, tmdb_candidates
 
 DATA = Path(__file__).parent / "labelled" / "choice_cases.json"
 YOUTUBE = "https://www.youtube.com/watch?v={key}"
@@ -105,8 +105,7 @@ def judge(case: dict[str, Any]) -> Outcome:
                 type="Trailer",
             )
         )
-    known = {c.key for c in found}
-    found += [c for c in tmdb_candidates(_tmdb_payload(case), YOUTUBE) if c.key not in known]
+    found += tmdb_candidates(_tmdb_payload(case), YOUTUBE)
     decision = choose_trailer(found, prefs)
     if decision.chosen is None:
         decision = choose_trailer([*found, *_search_results(case)], prefs)
@@ -158,6 +157,14 @@ def test_labelled_set_is_well_formed() -> None:
             assert len(row) == 4 and row[0] in "+-", (case["id"], row)
     assert sum("search" in c for c in cases) >= 15
     assert sum(c["kind"] == "series" for c in cases) >= 25
+
+
+def test_labelled_set_share() -> None:
+    """At least 95 % of the labelled lists get a trailer a careful human would pick."""
+    outcomes = [judge(case) for case in load_cases()]
+    text = report(outcomes)
+    print(text)
+    assert sum(o.right for o in outcomes) / len(outcomes) >= THRESHOLD, text
 
 
 if __name__ == "__main__":

@@ -334,7 +334,7 @@ SEARCHED = Candidate(
     [
         pytest.param(
             [SEARCHED, *tmdb("6JnN1DmbqoU"), RADARR, PINNED],
-            ["https://youtu.be/PINNEDxxxxx", "BdJKm16Co6M", "6JnN1DmbqoU", "srch"],
+            ["https://youtu.be/PINNEDxxxxx", "6JnN1DmbqoU", "BdJKm16Co6M", "srch"],
             id="all-sources-reversed",
         ),
         pytest.param(
@@ -346,7 +346,7 @@ SEARCHED = Candidate(
     ],
 )
 def test_sources_rank_in_order(candidates: list[Candidate], order: list[str]) -> None:
-    """Pinned, then Radarr, then TMDB, then search, whatever the input order."""
+    """Pinned, then TMDB (Radarr's id when TMDB does not list it, below), then search."""
     accepted = choose_trailer(candidates, FIGHT_CLUB).accepted
     assert [s.candidate.key or s.candidate.url for s in accepted] == order
 
@@ -716,3 +716,225 @@ def test_no_candidates_no_choice() -> None:
 def test_language_code(name: str, code: str) -> None:
     """Radarr/Sonarr language names map to ISO 639-1 codes; unknown names map to ""."""
     assert language_code(name) == code
+
+
+# --- reading names, seasons, tags (issue 9) --------------------------------------------------
+
+
+def video(key: str, name: str, type_: str = "Trailer", **fields: Any) -> Candidate:
+    """A TMDB candidate with these fields (official, English, 1080p unless given)."""
+    base: dict[str, Any] = {"language": "en", "official": True, "size": 1080}
+    return Candidate(
+        YOUTUBE.format(key=key), "tmdb", key=key, name=name, type=type_, **(base | fields)
+    )
+
+
+def test_names_outweigh_tmdb_types() -> None:
+    """Spots, scenes, character promos and audio descriptions typed Trailer are rejected by name."""
+    videos = [
+        video("spot", "Dune | Big Game Spot", size=2160, published_at="2021-10-18"),
+        video("scene", "Dune | Opening Scene", published_at="2021-10-26"),
+        video("chara", "캐릭터 예고편", "Teaser"),
+        video("ad", "Dune | Official Trailer (Audio Description)"),
+        video("main", "Dune | Official Main Trailer", published_at="2021-07-22"),
+    ]
+    rows = summary(choose_trailer(videos, DUNE))
+    assert rows[0] == (
+        "main",
+        True,
+        "chosen: official English trailer from TMDB, 1080p, published 2021-07-22",
+    )
+    assert rows[1:] == [
+        (
+            "spot",
+            False,
+            "rejected: a TV spot, not a trailer"
+            " (TMDB types it as a Trailer, but its name says 'Big Game')",
+        ),
+        (
+            "scene",
+            False,
+            "rejected: the opening scene, not a trailer"
+            " (TMDB types it as a Trailer, but its name says 'Opening Scene')",
+        ),
+        (
+            "chara",
+            False,
+            "rejected: a character promo, not a trailer"
+            " (TMDB types it as a Teaser, but its name says '캐릭터')",
+        ),
+        (
+            "ad",
+            False,
+            "rejected: an audio-description version, not a trailer"
+            " (TMDB types it as a Trailer, but its name says 'Audio Description')",
+        ),
+    ]
+
+
+def test_other_titles_on_the_page_are_rejected() -> None:
+    """A sequel's and a trilogy's trailer listed on the first film's page are not its trailer."""
+    prefs = ChoicePrefs("The Godfather", 1972, "movie")
+    videos = [
+        video("coda", "The Godfather, Coda: The Death of Michael Corleone | Official Trailer"),
+        video("trilogy", "The Godfather Trilogy | 4K Ultra HD Trailer", size=2160),
+        video("own", "The Godfather - Trailer", official=False, size=360),
+    ]
+    reasons = {key: reason for key, _, reason in summary(choose_trailer(videos, prefs))}
+    assert reasons == {
+        "own": "chosen: unofficial English trailer from TMDB, 360p",
+        "coda": "rejected: trailer for a different title"
+        " ('The Godfather, Coda: The Death of Michael Corleone')",
+        "trilogy": "rejected: a trailer for the whole trilogy or saga, which gives the other"
+        " films away (TMDB types it as a Trailer, but its name says 'Trilogy')",
+    }
+
+
+def test_series_trailer_over_later_seasons() -> None:
+    """For a series the show's first trailer wins over newer, larger later-season ones."""
+    prefs = ChoicePrefs("Stranger Things", 2016, "series")
+    videos = [
+        video("s4v2", "Stranger Things 4 | Volume 2 Trailer | Netflix", size=2160),
+        video("final", "Stranger Things | The Final Season | Official Trailer", size=2160),
+        video("s1", "Stranger Things | Official Trailer [HD] | Netflix"),
+        video("s2", "Stranger Things 2 | Final Trailer [HD] | Netflix"),
+    ]
+    rows = summary(choose_trailer(videos, prefs))
+    assert [key for key, _, _ in rows] == ["s1", "s2", "s4v2", "final"]
+    assert rows[2][2] == (
+        "ranked #3: official English trailer from TMDB, 2160p;"
+        " a trailer for season 4, ranked below a first-season or series trailer"
+    )
+    assert rows[3][2].endswith(
+        "; a trailer for the final season, ranked below a first-season or series trailer"
+    )
+
+
+@pytest.mark.parametrize(
+    ("languages", "chosen"),
+    [
+        pytest.param(("en",), "en", id="english-user"),
+        pytest.param(("de",), "de", id="german-user"),
+        pytest.param(("fr",), "vf", id="french-user"),
+    ],
+)
+def test_language_words_outweigh_wrong_tags(languages: tuple[str, ...], chosen: str) -> None:
+    """German and French trailers that TMDB tags en are read as German and French."""
+    videos = [
+        video("de", f"Dune {DASH} Offizieller Trailer 2", published_at="2021-07-23"),
+        video("vf", "Dune - Bande-annonce VF", published_at="2021-07-23"),
+        video("en", "Dune | Official Main Trailer", published_at="2021-07-22"),
+    ]
+    prefs = dataclasses.replace(DUNE, languages=languages, original_language="en")
+    decision = choose_trailer(videos, prefs)
+    assert decision.chosen is not None
+    assert decision.chosen.candidate.key == chosen
+    reasons = {s.candidate.key: s.reason for s in decision.ranked}
+    if chosen == "en":
+        assert reasons["de"] == (
+            "ranked #2: official German trailer from TMDB, 1080p, published 2021-07-23;"
+            " its name says German although TMDB tags it English;"
+            " a dub: German is not one of your languages"
+        )
+
+
+def test_subtitled_trailer_for_a_foreign_film() -> None:
+    """An English-subtitled trailer tagged with the original language wins for an English user."""
+    prefs = ChoicePrefs("Decision to Leave", 2022, "movie", original_language="ko")
+    videos = [
+        video("ko", "헤어질 결심 메인 예고편", language="ko"),
+        video("sub", "Decision to Leave | Official Trailer (English Subtitles)", language="ko"),
+    ]
+    rows = summary(choose_trailer(videos, prefs))
+    assert rows == [
+        ("sub", True, "chosen: official Korean trailer with English subtitles from TMDB, 1080p"),
+        (
+            "ko",
+            True,
+            "ranked #2: official Korean trailer from TMDB, 1080p; Korean is the original language",
+        ),
+    ]
+
+
+def test_radarr_id_is_evidence_not_a_trump() -> None:
+    """Radarr's id pointing at TMDB's teaser does not beat TMDB's trailer; it marks that video."""
+    teaser = video("teaser1abcd", "TENET - Official Teaser", "Teaser")
+    trailer = video("trailer1abc", "TENET - Official Trailer")
+    radarr = Candidate(YOUTUBE.format(key="teaser1abcd"), "radarr", key="teaser1abcd")
+    rows = summary(choose_trailer([radarr, teaser, trailer], ChoicePrefs("Tenet", 2020, "movie")))
+    assert rows == [
+        ("trailer1abc", True, "chosen: official English trailer from TMDB, 1080p"),
+        (
+            "teaser1abcd",
+            True,
+            "ranked #2: official English teaser from TMDB, 1080p; Radarr's trailer too",
+        ),
+        ("teaser1abcd", False, "rejected: the same video as a TMDB video, ranked above"),
+    ]
+
+
+def test_radarr_id_rejected_with_its_tmdb_twin() -> None:
+    """When Radarr's id is a TV spot on TMDB's list, Radarr's candidate is rejected with it."""
+    spot = video("spot1abcdef", "Dune | 'Power' TV Spot")
+    radarr = Candidate(YOUTUBE.format(key="spot1abcdef"), "radarr", key="spot1abcdef")
+    (first, second) = choose_trailer([radarr, spot], DUNE).ranked
+    assert not first.accepted and not second.accepted
+    assert "rejected: Radarr's trailer is 'Dune | 'Power' TV Spot': a TV spot" in (
+        first.reason + second.reason
+    )
+
+
+def test_radarr_id_tmdb_no_longer_lists_ranks_below_tmdb_and_above_dubs() -> None:
+    """A Radarr id missing from TMDB's list (likely taken down) ranks below TMDB's trailers."""
+    radarr = Candidate(YOUTUBE.format(key="gone1abcdef"), "radarr", key="gone1abcdef")
+    videos = [video("dub", "Nope | Trailer German Deutsch"), radarr, video("own", "Nope | Trailer")]
+    rows = summary(choose_trailer(videos, ChoicePrefs("Nope", 2022, "movie")))
+    assert [key for key, _, _ in rows] == ["own", "gone1abcdef", "dub"]
+    assert rows[1][2] == (
+        "ranked #2: Radarr's trailer (YouTube id gone1abcdef);"
+        " TMDB no longer lists it, so TMDB's own trailers rank above it"
+    )
+
+
+def test_official_teaser_over_an_unofficial_trailer() -> None:
+    """The studio's official teaser beats an unofficial upload typed Trailer."""
+    videos = [
+        video("fan", f"SUPERMAN (2025) {DASH} First Trailer | David Corenswet", official=False),
+        video("studio", "Superman | Official Teaser Trailer", "Teaser"),
+    ]
+    decision = choose_trailer(videos, ChoicePrefs("Superman", 2025, "movie"))
+    assert [s.candidate.key for s in decision.accepted] == ["studio", "fan"]
+
+
+def test_red_band_below_an_all_audiences_cut() -> None:
+    """A newer, larger red-band trailer ranks below the all-audiences trailer and teaser."""
+    videos = [
+        video("red", "Deadpool & Wolverine | Red Band Trailer", size=2160),
+        video("green", "Deadpool & Wolverine | Official Trailer"),
+        video("teaser", "Deadpool & Wolverine | Teaser", "Teaser"),
+    ]
+    rows = summary(choose_trailer(videos, ChoicePrefs("Deadpool & Wolverine", 2024, "movie")))
+    assert [key for key, _, _ in rows] == ["green", "teaser", "red"]
+    assert rows[2][2].endswith("; a red-band cut, ranked below all-audiences trailers")
+
+
+def test_search_rejects_fake_trailer_channels_and_new_kinds() -> None:
+    """Search results from fake-trailer channels, games, podcasts and episode promos are out."""
+    prefs = ChoicePrefs("The Last of Us", 2023, "series")
+    candidates = numbered(
+        [
+            yt("The Last of Us Part II - Official Launch Trailer | PS4", channel="PlayStation"),
+            yt("The Last of Us | Episode 3 Promo | HBO Max", channel="HBO Max"),
+            yt("The Last of Us Season 2 Trailer (2025)", channel="Screen Culture"),
+            yt("The Last of Us Podcast | Trailer", channel="HBO"),
+            yt("The Last of Us | Official Trailer | HBO Max", channel="HBO Max"),
+        ]
+    )
+    reasons = [reason for _, _, reason in summary(choose_trailer(candidates, prefs))]
+    assert reasons[0].startswith("chosen: official trailer found by YouTube search")
+    assert sorted(reasons[1:]) == [
+        "rejected: a podcast, not a trailer",
+        "rejected: a preview of one episode, not a trailer",
+        "rejected: a video game's trailer, not a trailer",
+        "rejected: from Screen Culture, a channel of fake and concept trailers",
+    ]

@@ -79,6 +79,7 @@ KINDS = [
     ("The Making of Dune", "Dune", "behind_the_scenes"),
     ("Comic-Con Trailer", "", "trailer"),
     ("Trailer Sneak Peek", "", "teaser"),
+    ("Official Trailer 2 Sneak Peek", "", "teaser"),
     ("First Look Featurette", "", "featurette"),
     # Search results: what the video is about wins over any trailer word.
     ("DUNE PART TWO Trailer Reaction!!", "Dune", "reaction"),

@@ -172,9 +172,8 @@ async def _candidates(ctx: WorkerContext, job: JobInput, where: Located) -> Deci
         except TmdbRejected as exc:  # a configuration problem: go on without TMDB
             log.warning("tmdb skipped", reason=str(exc))
             payload = {"results": []}
-        known = {c.key for c in found if c.key}
-        videos = tmdb_candidates(payload, settings.youtube.url_template)
-        found += [c for c in videos if c.key not in known]
+        # Radarr's id stays beside TMDB's entry for it: choose_trailer reads that as evidence.
+        found += tmdb_candidates(payload, settings.youtube.url_template)
     trailers = settings.trailers
     prefs = ChoicePrefs(
         title=where.title, year=where.year, kind=job.kind,

@@ -1,25 +1,34 @@
 """Choose the trailer to download: score every candidate and say why, in words a user can read.
 
-Pure: no I/O. Candidates come from four sources, and a source outranks everything below it:
+Pure: no I/O. A careful human reads a video's name first (app/core/video_names.py): TMDB types
+TV spots, opening scenes and character promos as ``Trailer`` and tags German trailers ``en``.
+Candidates come from four sources; a source outranks everything below it:
 
 1. ``pinned``: a URL the user pinned. Always wins, never rejected.
-2. ``radarr``: Radarr's ``youTubeTrailerId``. Accepted unless its known duration is out of bounds.
-3. ``tmdb``: TMDB videos. Only types Trailer and Teaser are accepted. Videos in a language that is
-   neither preferred nor original ("dubs") rank last; then Trailer over Teaser; then preferred
-   languages in order, the original language, no language; then official first, larger, newer.
+2. ``radarr`` and ``tmdb``: TMDB's videos and Radarr's ``youTubeTrailerId``, which Radarr took
+   from TMDB's list: evidence for that video (a tie-break), not a trump. An id TMDB no longer lists
+   ranks below TMDB's own trailers. Accepted: what the name calls a trailer or teaser, or, when
+   the name says nothing, what TMDB types so; rejected: what the name calls something else (a TV
+   spot, clip, featurette, opening scene, character promo, audio description, recap, podcast,
+   episode preview, trilogy or fan-made trailer ...), another title ("Dune: Part Two" on Dune's
+   page) or a year long before this one. Ranked: dubs (neither one of your languages nor the
+   original, by the name's evidence over TMDB's tag) last; for a series, a later season's trailer
+   below a series or first-season one; a red-band cut below all-audiences ones; then your
+   languages in order (spoken before subtitled), the original language, unknown; then official
+   over not, trailer over teaser, original over re-release, Radarr's pick, larger, newer.
    (Language before "official": a German user gets a German trailer over an official English one.)
-4. ``search``: YouTube search results, after filters (live, Shorts, duration, reviews, reactions,
-   fan-made, explainers, parodies, recaps, clips, another title or sequel, another year). Dubs
-   rank last; then trailer over teaser over an unlabelled video; for a series, a first-season or
-   series-wide trailer over a later season's; a preferred language named in the title; the right
-   year named (the best evidence against a remake); "official" (in the name, or a studio channel).
+3. ``search``: YouTube search results, after filters (live, Shorts, duration, kinds as above plus
+   reactions, reviews, explainers, parodies, games, fake-trailer channels, another title or
+   year). Dubs last; then the season and red-band rules; trailer over teaser over an unlabelled
+   video; your languages; the right year named (the best evidence against a remake); "official"
+   (in the name, or a studio channel).
 
 Series: a later season's trailer is accepted (ranked lower) and may carry a later year; a different
-year without a season number is taken for a reboot and rejected. Recaps are rejected for series too:
-they retell earlier seasons and are not trailers. Duration bounds apply to every candidate whose
-duration is known, except a pinned one. An accepted video that repeats a better-ranked one (by
-YouTube id) is rejected, so a failed download is not retried with the same video.
-Ties keep input order. Reading a search result's name against the title is app/core/titles.py's.
+year without a season number is taken for a reboot and rejected. Duration bounds apply to every
+candidate whose duration is known, except a pinned one. An accepted video that repeats a
+better-ranked one (by YouTube id) is rejected, so a failed download is not retried with the same
+video. Ties keep input order. Reading a name against the title (another title, year, season) is
+app/core/titles.py's; how welcome a language is, app/core/languages.py's.
 """
 
 import re
@@ -29,7 +38,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 from app.core import titles
-from app.core.languages import LANGUAGE_MARKERS, LANGUAGE_NAMES
+from app.core.languages import welcome
+from app.core.name_words import FAKE_TRAILER_CHANNELS
+from app.core.video_names import (
+    TRAILER_KINDS,
+    describe,
+    read_name,
+    words_of,
+)
 
 Source = Literal["pinned", "radarr", "tmdb", "search"]
 
@@ -136,10 +152,27 @@ class _Verdict:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What every candidate is judged against: the preferences and the other candidates."""
+
+    prefs: ChoicePrefs
+    title: list[str]
+    media: titles.Media
+    listed: Mapping[str, Candidate]  # TMDB's videos by key
+    radarr: frozenset[str]  # Radarr's youTubeTrailerId(s)
+
+
 def choose_trailer(candidates: Sequence[Candidate], prefs: ChoicePrefs) -> Decision:
     """Score every candidate for ``prefs``; the chosen one is the best accepted candidate."""
-    title = titles.title_words(prefs.title)
-    verdicts = [_judge(c, prefs, title) for c in candidates]
+    context = _Context(
+        prefs,
+        titles.title_words(prefs.title),
+        titles.Media(prefs.title, prefs.kind, prefs.year),
+        {c.key: c for c in candidates if c.source == "tmdb" and c.key},
+        frozenset(c.key for c in candidates if c.source == "radarr" and c.key),
+    )
+    verdicts = [_judge(c, context) for c in candidates]
     order = sorted(
         range(len(verdicts)), key=lambda i: (not verdicts[i].accepted, -verdicts[i].score)
     )
@@ -161,7 +194,14 @@ def choose_trailer(candidates: Sequence[Candidate], prefs: ChoicePrefs) -> Decis
     return Decision(tuple(accepted + rejected))
 
 
-_TIERS: dict[str, float] = {"pinned": 4e6, "radarr": 3e6, "tmdb": 2e6, "search": 1e6}
+# A source outranks everything below it. Within one, a score's fraction orders by parts, each
+# outranking all parts after it: TMDB's (and Radarr's) standing (a dub or not), season, audience
+# cut, language, official, kind, original cut, Radarr's pick, typed as a trailer, size, day;
+# a search result's standing, season, audience cut, kind, language, year named, official.
+_TIERS: dict[str, int] = {"pinned": 4, "radarr": 2, "tmdb": 2, "search": 1}
+_TMDB_PARTS = (3, 100, 2, 101, 3, 3, 2, 2, 2, 19, 20_000)
+_SEARCH_PARTS = (3, 100, 2, 3, 101, 2, 2)
+_EPOCH = datetime(1990, 1, 1).toordinal()
 _SOURCE_NAMES: dict[str, str] = {
     "pinned": "your pinned URL",
     "radarr": "Radarr's trailer",
@@ -171,6 +211,19 @@ _SOURCE_NAMES: dict[str, str] = {
 _YOUTUBE_ID = re.compile(
     r"(?:youtube\.com/(?:watch\?(?:[^#]*&)?v=|shorts/|embed/|live/)|youtu\.be/)([\w-]{11})"
 )
+_TYPED = ("trailer", "teaser")
+_NOT_ITS_TRAILER = ("not a trailer", "which gives the other films away")
+
+
+def _points(source: str, values: Sequence[int] = (), radices: Sequence[int] = ()) -> float:
+    """The source's tier plus a fraction below 0.9 (so it never rounds up to the next tier)
+    that orders by ``values`` in turn."""
+    total, whole = 0, 1
+    for k, radix in enumerate(radices):
+        value = values[k] if k < len(values) else 0
+        total = total * radix + min(max(value, 0), radix - 1)
+        whole *= radix
+    return _TIERS[source] + 0.9 * total / whole
 
 
 def _identity(c: Candidate) -> str:
@@ -180,21 +233,36 @@ def _identity(c: Candidate) -> str:
     return match.group(1) if match else c.url
 
 
-def _judge(c: Candidate, prefs: ChoicePrefs, title: list[str]) -> _Verdict:
-    tier = _TIERS[c.source]
-    problem = _duration_problem(c.duration, prefs)
+def _judge(c: Candidate, ctx: _Context) -> _Verdict:
+    problem = _duration_problem(c.duration, ctx.prefs)
     if c.source == "pinned":
         note = f" (kept although it is {problem})" if problem else ""
-        return _Verdict(tier, True, f"the URL you pinned, which always wins{note}")
+        return _Verdict(_points("pinned"), True, f"the URL you pinned, which always wins{note}")
     if c.is_live:
-        return _Verdict(tier, False, "rejected: a live stream, not a trailer")
+        return _Verdict(_points(c.source), False, "rejected: a live stream, not a trailer")
     if c.source == "search":
-        return _judge_search(c, prefs, title)
+        return _judge_search(c, ctx)
     if problem:
-        return _Verdict(tier, False, f"rejected: {problem}")
+        return _Verdict(_points(c.source), False, f"rejected: {problem}")
     if c.source == "radarr":
-        return _Verdict(tier, True, f"Radarr's trailer (YouTube id {c.key or c.url})")
-    return _judge_tmdb(c, prefs)
+        return _judge_radarr(c, ctx)
+    return _judge_tmdb(c, ctx)
+
+
+def _judge_radarr(c: Candidate, ctx: _Context) -> _Verdict:
+    """Radarr's id comes from TMDB's list: it is evidence for that video, not a trump."""
+    twin = ctx.listed.get(c.key)
+    if twin is not None:
+        v = _judge_tmdb(twin, ctx)
+        if not v.accepted:
+            why = v.reason.removeprefix("rejected: ")
+            return _Verdict(v.score, False, f"rejected: Radarr's trailer is '{twin.name}': {why}")
+        return _Verdict(v.score - 1e-13, True, f"Radarr's trailer, which is {v.reason}")
+    reason = f"Radarr's trailer (YouTube id {c.key or c.url})"
+    if ctx.listed:
+        reason += "; TMDB no longer lists it, so TMDB's own trailers rank above it"
+    values = (1 if ctx.listed else 2, 99, 1, 40, 1, 2, 1, 1, 1)  # unknown language and size
+    return _Verdict(_points("radarr", values, _TMDB_PARTS), True, reason)
 
 
 def _duration_problem(duration: float | None, prefs: ChoicePrefs) -> str:
@@ -217,132 +285,114 @@ def _clock(seconds: float) -> str:
     return f"{s} s"
 
 
-@dataclass(frozen=True, slots=True)
-class _Language:
-    points: float
-    name: str  # "" when unknown
-    note: str  # "" or a remark for the reason
-    dub: bool
+def _judge_tmdb(c: Candidate, ctx: _Context) -> _Verdict:
+    prefs = ctx.prefs
+    reading = read_name(c.name, prefs.title)
+    typed = c.type.strip().casefold()
+    kind = reading.kind
 
+    def reject(why: str) -> _Verdict:
+        return _Verdict(_points("tmdb"), False, f"rejected: {why}")
 
-def _language(code: str, prefs: ChoicePrefs, unknown: float) -> _Language:
-    """How welcome a video's language is; ``unknown`` = the points when it is not known."""
-    name = LANGUAGE_NAMES.get(code, f"'{code}'")
-    preferred = [lang.casefold() for lang in prefs.languages]
-    if code in preferred:
-        return _Language(20_000 + 1_000 * (9 - min(preferred.index(code), 9)), name, "", False)
-    if code and code == prefs.original_language.casefold():
-        return _Language(10_000, name, f"{name} is the original language", False)
-    if not code:
-        return _Language(unknown, "", "", False)
-    return _Language(0, name, f"a dub: {name} is not one of your languages", True)
-
-
-def _judge_tmdb(c: Candidate, prefs: ChoicePrefs) -> _Verdict:
-    kind = c.type.strip().casefold()
-    if kind not in ("trailer", "teaser"):
-        what = f"TMDB type: {c.type}" if c.type else "TMDB gives no type"
-        return _Verdict(_TIERS["tmdb"], False, f"rejected: not a trailer ({what})")
-    language = _language(c.language, prefs, 5_000)
-    official = {True: "official", False: "unofficial", None: ""}[c.official]
-    score = (
-        _TIERS["tmdb"]
-        + (0 if language.dub else 400_000)
-        + (200_000 if kind == "trailer" else 100_000)
-        + language.points
-        + {True: 600, None: 300, False: 0}[c.official]
-        + min(max(c.size, 0), 2160) / 10
-        + _day(c.published_at) / 1e6
+    if kind not in TRAILER_KINDS:
+        if typed not in _TYPED:
+            what = f"TMDB type: {c.type}" if c.type else "TMDB gives no type"
+            return reject(f"not a trailer ({what})")
+        if kind != "unknown":
+            said = f"TMDB types it as a {c.type}, but its name says '{reading.kind_words}'"
+            return reject(f"{describe(reading)}, {_NOT_ITS_TRAILER[kind == 'franchise']} ({said})")
+        kind = "trailer" if typed == "trailer" else "teaser"
+    fit = titles.fit(c.name, reading, ctx.media, (-3, 50))
+    if fit.problem:
+        return reject(fit.problem)
+    language = welcome(c.language, reading.language, prefs.languages, prefs.original_language)
+    values = (
+        0 if language.dub else 2,
+        fit.points,
+        0 if reading.red_band else 1,
+        language.rank,
+        {True: 2, None: 1, False: 0}[c.official],
+        2 if kind == "trailer" else 1,
+        0 if reading.re_release else 1,
+        c.key in ctx.radarr,
+        typed in _TYPED,
+        min(c.size, 2160) // 120,
+        _day(c.published_at),
     )
+    score = _points("tmdb", values, _TMDB_PARTS)
+    official = {True: "official", False: "unofficial", None: ""}[c.official]
     words = [w for w in (official, language.name, kind) if w]
+    if language.subtitles:
+        words.append(f"with {language.subtitles}")
     published = f"published {c.published_at[:10]}" if c.published_at else ""
     details = [f"{c.size}p" if c.size else "", published]
     reason = " ".join(words) + " from TMDB" + "".join(f", {d}" for d in details if d)
-    return _Verdict(score, True, reason + (f"; {language.note}" if language.note else ""))
+    notes = [
+        *language.notes,
+        fit.note,
+        "a red-band cut, ranked below all-audiences trailers" if reading.red_band else "",
+        "a re-release trailer, ranked below the original ones" if reading.re_release else "",
+        "Radarr's trailer too" if c.key in ctx.radarr else "",
+        f"TMDB types it as a {c.type or 'video'}, but its name says {kind}"
+        if typed not in _TYPED
+        else "",
+    ]
+    return _Verdict(score, True, reason + "".join(f"; {n}" for n in notes if n))
 
 
 def _day(stamp: str) -> int:
     try:
-        return datetime.fromisoformat(stamp).toordinal()
+        return datetime.fromisoformat(stamp).toordinal() - _EPOCH
     except ValueError:
         return 0
 
 
-def _judge_search(c: Candidate, prefs: ChoicePrefs, title: list[str]) -> _Verdict:
-    tier = _TIERS["search"]
-    tokens = titles.tokens(c.name)
-    span = titles.find_title(tokens, title) if title else None
-    inside = set(range(*span)) if span else set()
-    # Words of the name outside the title, so that a film called "Reaction" can still match.
-    words = [t.text for k, t in enumerate(tokens) if t.text != titles.SEP and k not in inside]
-    padded = f" {' '.join(words)} "
-    trailer_word = next((w for w in words if w in titles.TRAILER_WORDS), "")
+def _judge_search(c: Candidate, ctx: _Context) -> _Verdict:
+    prefs = ctx.prefs
+    reading = read_name(c.name, prefs.title)
 
     def reject(why: str) -> _Verdict:
-        return _Verdict(tier, False, f"rejected: {why}")
+        return _Verdict(_points("search"), False, f"rejected: {why}")
 
     if "/shorts/" in c.url:
         return reject("a YouTube Short")
     if problem := _duration_problem(c.duration, prefs):
         return reject(problem)
-    for phrase, why in titles.BANNED:
-        if f" {phrase} " in padded or (phrase.endswith("trailer") and f" {phrase}s " in padded):
-            return reject(why)
-    if not trailer_word:
-        for phrase, what in titles.NOT_TRAILERS:
-            if f" {phrase} " in padded:
-                return reject(f"a {what}, not a trailer")
-    if title and span is None:
+    if reading.kind not in (*TRAILER_KINDS, "unknown"):
+        return reject(f"{describe(reading)}, {_NOT_ITS_TRAILER[reading.kind == 'franchise']}")
+    channel = " ".join(words_of(c.channel))
+    if channel in FAKE_TRAILER_CHANNELS:
+        return reject(f"from {c.channel}, a channel of fake and concept trailers")
+    if ctx.title and titles.find_title(titles.tokens(c.name), ctx.title) is None:
         return reject(f"the name does not match the title '{prefs.title}'")
-    after = titles.words_after(tokens, span[1]) if span else []
-    extra = after
-    if prefs.kind == "movie":  # "Dune: Part One" is still Dune
-        extra = re.sub(r"\b(?:part|chapter|vol|volume) (?:one|1|i)\b", "", " ".join(after)).split()
-    if span and any(not titles.is_filler(w, prefs.kind) for w in extra):
-        start = span[0]
-        end = span[1] + max(k for k, w in enumerate(after) if not titles.is_filler(w, prefs.kind))
-        while start > 0 and tokens[start - 1].text in titles.STOP:
-            start -= 1
-        named = c.name[tokens[start].start : tokens[end].end]
-        return reject(f"trailer for a different title ('{named}')")
-    season = None
-    if prefs.kind == "series":  # "Stranger Things 4 Trailer" is season 4
-        season = titles.season(words) or next((n for w in extra if (n := titles.number(w))), None)
-    years = [int(w) for w in words if titles.YEAR.fullmatch(w)]
-    if prefs.year and years:
-        later_ok = season is not None and season > 1
-        fits = [y for y in years if abs(y - prefs.year) <= 1 or (later_ok and y > prefs.year)]
-        if not fits:
-            return reject(f"names the year {years[0]}, but this {prefs.kind} is from {prefs.year}")
-    marker = next((LANGUAGE_MARKERS[w] for w in words if w in LANGUAGE_MARKERS), "")
-    language = _language(c.language.casefold() or marker, prefs, 15_000)
-    channel = {t.text for t in titles.tokens(c.channel)}
-    official = "official" in words or bool(channel & titles.STUDIO_WORDS)
-    kind = (
-        "teaser" if trailer_word in titles.TEASER_WORDS else "trailer" if trailer_word else "video"
+    fit = titles.fit(c.name, reading, ctx.media, (-2, 1))
+    if fit.problem:
+        return reject(fit.problem)
+    language = welcome(c.language, reading.language, prefs.languages, prefs.original_language)
+    official = bool(reading.official) or bool(set(channel.split()) & titles.STUDIO_WORDS)
+    kind = reading.kind if reading.kind in TRAILER_KINDS else "video"
+    values = (
+        0 if language.dub else 2,
+        fit.points,
+        0 if reading.red_band else 1,
+        {"trailer": 2, "teaser": 1}.get(kind, 0),
+        language.rank,
+        bool(prefs.year and reading.years),
+        official,
     )
-    first_season = season is None or season <= 1
-    score = (
-        tier
-        + (0 if language.dub else 400_000)
-        + {"trailer": 200_000, "teaser": 100_000}.get(kind, 0)
-        + (50_000 if first_season else 0)
-        + language.points
-        + (5_000 if prefs.year and years else 0)
-        + (2_000 if official else 0)
-    )
-    words_out = [w for w in ("official" if official else "", language.name, kind) if w]
+    score = _points("search", values, _SEARCH_PARTS)
+    words = [w for w in ("official" if official else "", language.name, kind) if w]
+    if language.subtitles:
+        words.append(f"with {language.subtitles}")
     details = [_clock(c.duration) if c.duration is not None else "", c.channel]
-    reason = f"{' '.join(words_out)} found by YouTube search: '{c.name}'"
+    reason = f"{' '.join(words)} found by YouTube search: '{c.name}'"
     if any(details):
         reason += f" ({', '.join(d for d in details if d)})"
-    if language.note:
-        reason += f"; {language.note}"
-    if prefs.year and years:
-        reason += "; it names the right year"
-    if not first_season:
-        which = "the final season" if season == 99 else f"season {season}"
-        reason += f"; a trailer for {which}, ranked below a first-season or series trailer"
-    if kind == "video":
-        reason += "; the name does not say it is a trailer"
-    return _Verdict(score, True, reason)
+    notes = [
+        *language.notes,
+        "it names the right year" if prefs.year and reading.years else "",
+        fit.note,
+        "a red-band cut, ranked below all-audiences trailers" if reading.red_band else "",
+        "the name does not say it is a trailer" if kind == "video" else "",
+    ]
+    return _Verdict(score, True, reason + "".join(f"; {n}" for n in notes if n))

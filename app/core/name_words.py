@@ -10,7 +10,7 @@ Kind = Literal[
     "trailer", "teaser", "unknown",
     "tv_spot", "clip", "featurette", "behind_the_scenes", "interview", "opening_scene",
     "title_sequence", "character", "audio_description", "sign_language", "recap", "podcast",
-    "next_episode", "bloopers", "music", "poster", "franchise",
+    "next_episode", "bloopers", "music", "poster", "franchise", "short_film",
     "reaction", "review", "explainer", "parody", "fan_made", "game", "full_movie", "live", "short",
 ]  # fmt: skip
 ORIGINAL = "original"  # LanguageEvidence.audio: the original's own audio (VO, OmU, "Subtitled")
@@ -88,10 +88,11 @@ KINDS: tuple[tuple[int, Kind, tuple[str, ...]], ...] = (
     )),
     (4, "bloopers", ("bloopers", "blooper", "gag reel", "outtakes", "outtake")),
     (4, "poster", ("motion poster",)),
+    (4, "short_film", ("short film", "anime short", "prologue")),
     (4, "clip", ("deleted scene", "deleted scenes", "alternate ending", "post credits")),
     (3, "teaser", (
-        "teaser", "teasers", "trailer sneak peek", "sneak peek trailer", "trailer tease",
-        "trailer preview", "тизер",
+        "teaser", "teasers", r"trailer(?: \d+)? (?:sneak peek|preview|tease)",
+        r"(?:sneak peek|preview) (?:of )?(?:the )?(?:new )?trailer", "тизер",
     )),
     (3, "trailer", (
         "trailer", "trailers", "bande annonce", "bande annonces", "avance", "zwiastun", "fragman",
@@ -251,3 +252,16 @@ SCRIPTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # fmt: on
 UKRAINIAN = frozenset("єіїґ")
 JAPANESE_KANJI = ("予告", "特報", "話", "劇場版", "公開")
+
+# Channels known for fake or concept trailers of unreleased films (YouTube demonetized several).
+FAKE_TRAILER_CHANNELS = frozenset(
+    {
+        "screen culture",
+        "kh studio",
+        "teaser pro",
+        "teaserplay",
+        "smasher",
+        "concept trailer",
+        "sstudios trailers",
+    }
+)

@@ -1,6 +1,6 @@
-"""Reading the name of a search result against a title: words folded for comparison, where the
-title is spelled in the name, what follows it, the season a series trailer names, and the words
-that mark a video as something other than a trailer.
+"""Reading a video's name against a title: words folded for comparison, where the title is
+spelled in the name and what follows it (another title: "Dune: Part Two", "Toy Story 2"). What
+kind of video the name says it is, and its season and language, is app/core/video_names.py's.
 
 Pure: no I/O. The scoring of a search result is app/core/choose.py's; this module only reads.
 """
@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from app.core.languages import LANGUAGE_MARKERS
+from app.core.video_names import NameReading
 
 SEP = "|"
 _APOSTROPHES = "'\u2019\u02bc"
@@ -24,7 +25,6 @@ STOP = frozenset({"the", "a", "an", "and", "of"})
 TRAILER_WORDS = frozenset({
     "trailer", "trailers", "teaser", "teasers", "promo", "bande", "annonce",
 })
-TEASER_WORDS = frozenset({"teaser", "teasers", "promo"})
 _NUMBERS = {
     word: n
     for words in (["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"],
@@ -39,35 +39,14 @@ _FILLER = frozenset({
 }) | STOP
 _SERIES_FILLER = frozenset({
     "season", "seasons", "series", "miniseries", "limited", "complete", "saison", "staffel",
-    "temporada", "part", "volume", "vol", "chapter", "book",
+    "temporada", "stagione", "sezon", "seizoen", "part", "partie", "parte", "teil", "volume",
+    "vol", "chapter", "book", "installment", "year",
 })
-BANNED: tuple[tuple[str, str], ...] = (
-    ("honest trailer", "an Honest Trailers parody"),
-    ("everything wrong", "an Everything Wrong With parody"),
-    ("review", "a review"), ("reaction", "a reaction video"), ("reacts", "a reaction video"),
-    ("reacting", "a reaction video"), ("react", "a reaction video"),
-    ("fan made", "a fan-made trailer"), ("fanmade", "a fan-made trailer"),
-    ("fan trailer", "a fan-made trailer"), ("fan film", "a fan-made trailer"),
-    ("concept", "a concept trailer"), ("explained", "an explainer, not a trailer"),
-    ("breakdown", "a breakdown, not a trailer"), ("analysis", "an analysis, not a trailer"),
-    ("easter eggs", "a breakdown, not a trailer"), ("theory", "a fan theory, not a trailer"),
-    ("parody", "a parody"), ("spoof", "a parody"), ("ending", "about the ending, not a trailer"),
-    ("recap", "a recap, not a trailer"), ("livestream", "a live stream, not a trailer"),
-    ("live stream", "a live stream, not a trailer"), ("shorts", "a YouTube Short"),
-)
-NOT_TRAILERS: tuple[tuple[str, str], ...] = (
-    ("behind the scenes", "behind-the-scenes video"), ("making of", "making-of video"),
-    ("clip", "clip"), ("clips", "clip"), ("scene", "scene"), ("scenes", "scene"),
-    ("featurette", "featurette"), ("interview", "interview"), ("bloopers", "blooper reel"),
-    ("full movie", "full movie"), ("soundtrack", "soundtrack"), ("ost", "soundtrack"),
-    ("sneak peek", "sneak peek"), ("opening credits", "title sequence"),
-)
 STUDIO_WORDS = frozenset({
     "official", "pictures", "studios", "films", "entertainment", "netflix", "hbo", "a24",
     "lionsgate", "paramount", "universal", "warner", "disney", "marvel", "pixar", "dreamworks",
     "searchlight", "focus", "apple", "amazon", "hulu", "peacock", "fx", "amc", "bbc", "neon",
 })
-_SEASONS = frozenset({"season", "series", "saison", "staffel", "temporada"})
 YEAR = re.compile(r"(?:19|20)\d\d")
 # fmt: on
 
@@ -132,31 +111,23 @@ def number(word: str) -> int | None:
     return _NUMBERS.get(word)
 
 
-def season(words: list[str]) -> int | None:
-    """The season a series trailer names ("Season 2", "S2", "Final Season"), if any."""
-    for a, word in enumerate(words):
-        following = words[a + 1] if a + 1 < len(words) else ""
-        if word in _SEASONS and (n := number(following)):
-            return n
-        if word == "final" and following == "season":
-            return 99
-        if m := re.fullmatch(r"s(\d{1,2})", word):
-            return int(m.group(1))
-    return None
-
-
-def words_after(tokens: list[Token], end: int) -> list[str]:
-    """The words right after the title, up to a separator or "trailer"."""
+def words_after(tokens: list[Token], end: int, name: str) -> list[tuple[int, str]]:
+    """The words right after the title (with their token index), up to a separator or
+    "trailer"; a comma does not end a title ("The Godfather, Coda")."""
     words = []
-    for t in tokens[end:]:
-        if t.text == SEP or t.text in TRAILER_WORDS:
+    for k in range(end, len(tokens)):
+        t = tokens[k]
+        if t.text in TRAILER_WORDS or (t.text == SEP and name[t.start : t.end] != ","):
             break
-        words.append(t.text)
+        if t.text != SEP:
+            words.append((k, t.text))
     return words
 
 
 def is_filler(word: str, kind: str) -> bool:
     """Whether a word after the title says nothing about which title it is ("official", "4k")."""
+    if kind == "series" and word in ("movie", "film"):  # "El Camino: A Breaking Bad Movie"
+        return False
     if word in _FILLER or word in LANGUAGE_MARKERS or YEAR.fullmatch(word):
         return True
     if re.fullmatch(r"\d{3,4}p|[48]k|\d+(?:st|nd|rd|th)", word):
@@ -164,3 +135,72 @@ def is_filler(word: str, kind: str) -> bool:
     return kind == "series" and (
         word in _SERIES_FILLER or number(word) is not None or bool(re.fullmatch(r"s\d{1,2}", word))
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Fit:
+    """How a video fits the media: another title or year, the season it is for."""
+
+    problem: str  # "" or why it is the wrong media's video
+    points: int  # 99 for the media (the first season or the whole series), lower for later
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """What a video should be for: the title as the Arr spells it, movie or series, the year."""
+
+    title: str
+    kind: str
+    year: int
+
+
+def fit(name: str, reading: NameReading, media: Media, years: tuple[int, int]) -> Fit:
+    """Whether ``name`` (read as ``reading``) is the media's video: another title named, a year
+    outside ``years`` around the media's (a later season may be later), the season it is for."""
+    other = _other_title(name, tokens(name), media)
+    if other:
+        return Fit(f"trailer for a different title ('{other}')", 0, "")
+    season = reading.season
+    number = season.number if season else None
+    later = bool(season and season.later)
+    if media.kind == "series" and reading.title_number:  # "Stranger Things 4", "Squid Game 2"
+        number = number or reading.title_number
+        later = later or reading.title_number > 1
+    if media.kind == "movie":
+        later = False
+    fits = [y for y in reading.years if years[0] <= y - media.year <= years[1] or later]
+    if media.year and reading.years and not fits:
+        what = f"names the year {reading.years[0]}, but this {media.kind} is from {media.year}"
+        return Fit(what, 0, "")
+    if not later:
+        return Fit("", 99, "")
+    final = bool(season and season.final)
+    which = "the final season" if final else f"season {number or (season and season.part)}"
+    points = 1 if final else 99 - (number or (season.part if season else None) or 50)
+    return Fit("", points, f"a trailer for {which}, ranked below a first-season or series trailer")
+
+
+def _other_title(name: str, tokens: list[Token], media: Media) -> str:
+    """The other title a name spells ("Dune: Part Two" on Dune's page, "Avengers: Infinity War"
+    on Endgame's), or ""."""
+    title = title_words(media.title)
+    span = find_title(tokens, title) if title else None
+    if span is None:
+        main = re.split(r"\s*(?::|\s[-\u2013\u2014]\s)\s*", media.title, maxsplit=1)
+        if len(main) < 2 or not (words := title_words(main[0])):
+            return ""
+        span = find_title(tokens, words)
+        if span is None:
+            return ""
+    after = words_after(tokens, span[1], name)
+    words = [w for _, w in after]
+    if media.kind == "movie":  # "Dune: Part One" is still Dune
+        words = re.sub(r"\b(?:part|chapter|vol|volume) (?:one|1|i)\b", "", " ".join(words)).split()
+    if all(is_filler(w, media.kind) for w in words):
+        return ""
+    start = span[0]
+    last = max(k for k, w in after if not is_filler(w, media.kind))
+    while start > 0 and tokens[start - 1].text in STOP:
+        start -= 1
+    return name[tokens[start].start : tokens[last].end]

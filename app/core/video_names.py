@@ -9,6 +9,7 @@ Words are compared folded (case, Latin and Greek accents, hyphens and punctuatio
 without spaces (予告, 캐릭터, 角色) are found anywhere in the name.
 """
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ __all__ = [
     "LanguageEvidence",
     "NameReading",
     "Season",
+    "describe",
     "fold",
     "read_name",
     "words_of",
@@ -58,11 +60,26 @@ KIND_NAMES: dict[Kind, str] = {
     "sign_language": "a sign-language version", "recap": "a recap", "podcast": "a podcast",
     "next_episode": "a preview of one episode", "bloopers": "a blooper reel",
     "music": "a music video or song", "poster": "a motion poster",
-    "franchise": "a trailer for the whole series of films", "reaction": "a reaction video",
+    "franchise": "a trailer for the whole trilogy or saga", "reaction": "a reaction video",
     "review": "a review", "explainer": "an explainer", "parody": "a parody",
     "fan_made": "a fan-made or concept trailer", "game": "a video game's trailer",
     "full_movie": "a full movie upload", "live": "a live stream", "short": "a YouTube Short",
+    "short_film": "a short film",
 }  # fmt: skip
+# Some phrases say more than their kind's name ("Honest Trailers" is a parody of one kind).
+_PHRASE_NAMES = {
+    "honest trailer": "an Honest Trailers parody", "honest trailers": "an Honest Trailers parody",
+    "everything wrong": "an Everything Wrong With parody", "pitch meeting": "a parody",
+    "breakdown": "a breakdown", "easter eggs": "a breakdown", "easter egg": "a breakdown",
+    "analysis": "an analysis", "theory": "a fan theory", "theories": "a fan theory",
+    "ending": "an explainer about the ending", "concept": "a concept trailer",
+    "concept trailer": "a concept trailer", "mashup": "a mashup", "trailer mashup": "a mashup",
+}  # fmt: skip
+
+
+def describe(reading: "NameReading") -> str:
+    """What the name says the video is, for a reason: "a TV spot", "an Honest Trailers parody"."""
+    return _PHRASE_NAMES.get(" ".join(words_of(reading.kind_words)), KIND_NAMES[reading.kind])
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +122,7 @@ class NameReading:
     """Everything a careful reader takes from a video's name."""
 
     kind: Kind
-    kind_words: str  # the folded phrase that gave the kind, "" for "unknown"
+    kind_words: str  # the phrase that gave the kind, as the name spells it; "" for "unknown"
     official: bool | None  # "Official" → True, "Unofficial"/fan-made → False, else None
     red_band: bool
     re_release: bool
@@ -117,14 +134,17 @@ class NameReading:
 
 def fold(text: str) -> str:
     """Compatibility-normalized, case-folded text with Latin and Greek accents removed."""
-    out = []
-    for ch in unicodedata.normalize("NFKC", text).casefold():
-        if ord(ch) < 0x400:  # Latin, IPA, Greek: strip accents; leave kana and Hangul alone
-            base = unicodedata.normalize("NFD", ch)
-            out.append("".join(c for c in base if not unicodedata.combining(c)))
-        else:
-            out.append(ch)
-    return "".join(out).translate(_LETTERS)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if text.isascii():
+        return text
+    out, base = [], ""
+    for ch in unicodedata.normalize("NFD", text):
+        if not unicodedata.combining(ch):
+            base = ch
+        elif ord(base) < 0x400:  # an accent on Latin or Greek; kana and Hangul keep theirs
+            continue
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out)).translate(_LETTERS)
 
 
 _LETTERS = str.maketrans(
@@ -134,11 +154,16 @@ _WORD = re.compile(r"[^\W_]+")
 _SCRIPT_CHANGE = re.compile(r"(?<=[a-z])(?=[^\W\d_a-z])|(?<=[^\W\d_a-z])(?=[a-z])")
 
 
+@functools.lru_cache(maxsize=1024)  # a title's words are wanted for every candidate
+def _cached_words(text: str) -> tuple[str, ...]:
+    folded = re.sub(r"(?<=\w)['\u2019\u02bc](?=\w)", "", fold(text))
+    return tuple(_WORD.findall(_SCRIPT_CHANGE.sub(" ", folded)))
+
+
 def words_of(text: str) -> list[str]:
     """The folded words of ``text``, apostrophes inside words dropped ("Don't" → "dont"), Latin
     letters split from other scripts ("PV第2弾" → "pv", "第2弾")."""
-    folded = re.sub(r"(?<=\w)['\u2019\u02bc](?=\w)", "", fold(text))
-    return _WORD.findall(_SCRIPT_CHANGE.sub(" ", folded))
+    return list(_cached_words(text))
 
 
 def _without_title(words: list[str], title: str) -> tuple[list[str], int | None]:
@@ -338,9 +363,10 @@ def read_name(name: str, title: str = "") -> NameReading:
     for word in words_of(title):
         shown = re.sub(rf"(?i)(?<!\w){re.escape(word)}(?!\w)", " ", shown)
     kind, kind_words = _kind(text)
+    spelled = re.search(r"\W+".join(map(re.escape, kind_words.split())), name, re.IGNORECASE)
     return NameReading(
         kind=kind,
-        kind_words=kind_words,
+        kind_words=spelled.group() if spelled and kind_words else kind_words,
         official=False if kind == "fan_made" else True if _OFFICIAL.search(text) else None,
         red_band=bool(_RED_BAND.search(text)),
         re_release=bool(_RE_RELEASE.search(text)),
