@@ -87,6 +87,23 @@ def test_series_trailer_path() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("title", "year", "label"),
+    [
+        ("Shōgun (2024)", 2024, "Shōgun (2024)"),
+        ("Shōgun (1980)", 2024, "Shōgun (1980) (2024)"),
+        ("Doctor Who (2005) ", 2005, "Doctor Who (2005)"),
+        ("1923", 2022, "1923 (2022)"),
+        ("Nameless", 0, "Nameless"),
+    ],
+)
+def test_series_title_already_ending_in_its_year_is_not_doubled(
+    title: str, year: int, label: str
+) -> None:
+    """Sonarr's "Shōgun (2024)" gives `Shōgun (2024)-trailer`, not `Shōgun (2024) (2024)`."""
+    assert series_trailer_path("mkv", "/tv/S", title, year) == f"/tv/S/Trailers/{label}-trailer.mkv"
+
+
 @pytest.mark.parametrize(("text", "safe"), [("a:b", "a -b"), ("  ..x.. ", "x"), ("///", "trailer")])
 def test_safe_name(text: str, safe: str) -> None:
     """Characters file systems refuse are dropped; a colon becomes a dash."""

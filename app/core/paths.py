@@ -58,6 +58,13 @@ def safe_name(text: str) -> str:
     return cleaned or "trailer"
 
 
+def titled(title: str, year: int) -> str:
+    """`Title (Year)`, once: Sonarr's titles of remade shows already end in their year."""
+    if not year or title.rstrip().endswith(f"({year})"):
+        return title
+    return f"{title} ({year})"
+
+
 def movie_trailer_path(
     layout: str, container: str, folder: str, title: str, year: int, movie_file: str | None
 ) -> str:
@@ -65,13 +72,13 @@ def movie_trailer_path(
     if layout == "suffix" and movie_file:
         stem = posixpath.splitext(posixpath.basename(movie_file))[0]
         return posixpath.join(posixpath.dirname(movie_file), f"{stem}-trailer.{container}")
-    label = safe_name(f"{title} ({year})" if year else title)
+    label = safe_name(titled(title, year))
     return posixpath.join(folder, TRAILERS_DIR, f"{label}-trailer.{container}")
 
 
 def series_trailer_path(container: str, folder: str, title: str, year: int) -> str:
     """Where a series' trailer goes: `<series folder>/Trailers/<Title (Year)>-trailer.<ext>`."""
-    label = safe_name(f"{title} ({year})" if year else title)
+    label = safe_name(titled(title, year))
     return posixpath.join(folder, TRAILERS_DIR, f"{label}-trailer.{container}")
 
 
