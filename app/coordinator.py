@@ -17,6 +17,7 @@ from redis.exceptions import RedisError, ResponseError
 from app.core.keys import ALIVE_KEY, OUTCOME_GROUP, OUTCOME_STREAM
 from app.core.queue import JobQueue
 from app.core.records import Outcome
+from app.core.tasks import Background
 from app.store.writes import Incoming, Recorded, Store
 
 log = structlog.get_logger("trailarr.coordinator")
@@ -34,21 +35,18 @@ class Intake:
         self.queue = queue
         self.on_enqueue_failed = on_enqueue_failed
         self._pending: asyncio.Queue[tuple[Incoming, asyncio.Future[Recorded]]] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        self._task = Background("intake")
 
     def start(self) -> None:
         """Start the writer task."""
-        self._task = asyncio.create_task(self._run(), name="intake")
+        self._task.start(self._run())
 
     async def stop(self) -> None:
         """Finish what is pending, then stop."""
-        if self._task is None:
+        if not self._task.running:
             return
         await self._pending.join()
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+        await self._task.stop()
 
     async def submit(self, item: Incoming) -> Recorded:
         """Record one webhook; returns once it is committed (and, Redis willing, queued)."""
@@ -104,7 +102,7 @@ class Coordinator:
         self.queue = queue
         self.requeue_every = requeue_every
         self.sweep_every = sweep_every
-        self._task: asyncio.Task[None] | None = None
+        self._task = Background("coordinator")
         self.outcomes_recorded = 0
         self._progress = asyncio.Condition()
         self._sweep_due = True
@@ -117,15 +115,11 @@ class Coordinator:
 
     def start(self) -> None:
         """Start the loop."""
-        self._task = asyncio.create_task(self._run(), name="coordinator")
+        self._task.start(self._run())
 
     async def stop(self) -> None:
         """Stop the loop."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -13,6 +13,9 @@ import shutil
 from pathlib import Path
 from urllib.parse import quote
 
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
 from app.core.errors import EmbeddedRedisError
 
 INSTALL_HINT = (
@@ -91,25 +94,16 @@ class EmbeddedRedis:
         raise EmbeddedRedisError(f"redis-server did not answer within {timeout:.0f} s")
 
     async def _ping(self) -> bool:
+        client = Redis(
+            unix_socket_path=str(self.socket), password=self.password, socket_timeout=1.0,
+            socket_connect_timeout=1.0, retry=None,
+        )  # fmt: skip
         try:
-            reader, writer = await asyncio.open_unix_connection(str(self.socket))
-        except OSError:
+            return bool(await client.ping())
+        except (RedisError, OSError):
             return False
-        try:
-            auth = f"AUTH {self.password}\r\nPING\r\n".encode()
-            writer.write(auth)
-            await writer.drain()
-            data = b""
-            while data.count(b"\r\n") < 2:
-                chunk = await reader.read(100)
-                if not chunk:
-                    return False
-                data += chunk
-            return data.endswith(b"+PONG\r\n")
         finally:
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
+            await client.aclose()
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Ask redis-server to exit (it flushes its append-only file) and wait for it."""

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from typing import Literal
 
-import aiosqlite
 import structlog
 from aiohttp import web
-from arq.connections import ArqRedis
-from arq.worker import Worker
 
 from app.coordinator import Coordinator, Intake
 from app.core.config import Settings
 from app.core.errors import ConfigError
 from app.core.queue import JobQueue, connect
+from app.core.tasks import Background
 from app.embedded_redis import EmbeddedRedis
 from app.reconcile.sweep import Reconciler
 from app.store.db import open_database
@@ -31,7 +28,13 @@ access_logger = logging.getLogger("aiohttp.access")
 
 
 class Service:
-    """`trailarr run` (web + coordinator + one worker) or `trailarr web` (web + coordinator)."""
+    """`trailarr run` (web + coordinator + one worker) or `trailarr web` (web + coordinator).
+
+    Everything `start` opens is pushed onto one exit stack as it is opened, so `stop` (or a
+    start that fails half-way) closes exactly what was opened, in the reverse order: the passes
+    and the worker, then the HTTP server (it stops accepting and lets running handlers finish),
+    then the intake (it records what they handed it) and the coordinator, then Redis and SQLite.
+    """
 
     def __init__(
         self,
@@ -43,27 +46,21 @@ class Service:
         self.mode = mode
         # Seconds from start-up to the first reconciliation pass; None: no periodic passes.
         self.reconcile_delay = reconcile_delay
-        self.reconcile_task: asyncio.Task[None] | None = None
-        self.embedded: EmbeddedRedis | None = None
         self.redis_url = settings.redis.url.get_secret_value()
-        self.conn: aiosqlite.Connection | None = None
-        self.store: Store | None = None
-        self.redis: ArqRedis | None = None
         self.runtime: Runtime | None = None
         self.runner: web.AppRunner | None = None
-        self.worker: Worker | None = None
-        self.worker_task: asyncio.Task[None] | None = None
         self.port = 0
+        self._stack = contextlib.AsyncExitStack()
 
     async def start(self) -> None:
         """Open Redis, SQLite, the coordinator, the HTTP server and (for `run`) a worker."""
         try:
-            await self._start()
+            await self._start(self._stack)
         except BaseException:
             await self.stop()
             raise
 
-    async def _start(self) -> None:
+    async def _start(self, stack: contextlib.AsyncExitStack) -> None:
         settings = self.settings
         if not self.redis_url:
             if self.mode == "web":
@@ -71,38 +68,51 @@ class Service:
                     "redis.url: `trailarr web` needs a Redis that its workers share; set"
                     " [redis] url or TRAILARR_REDIS__URL (or use `trailarr run`)"
                 )
-            self.embedded = EmbeddedRedis(settings.data_dir)
-            self.redis_url = await self.embedded.start()
-            log.info("embedded redis-server started", socket=str(self.embedded.socket))
-        self.conn = await open_database(settings.database_path)
-        self.store = store = Store(self.conn)
+            embedded = EmbeddedRedis(settings.data_dir)
+            stack.push_async_callback(embedded.stop)
+            self.redis_url = await embedded.start()
+            log.info("embedded redis-server started", socket=str(embedded.socket))
+        conn = await open_database(settings.database_path)
+        stack.push_async_callback(conn.close)
+        store = Store(conn)
+        stack.push_async_callback(store.close)
         await store.start()
-        self.redis = await connect(self.redis_url)
-        queue = JobQueue(self.redis)
+        redis = await connect(self.redis_url)
+        stack.push_async_callback(redis.aclose)
+        queue = JobQueue(redis)
         api_key, key_file = resolve_api_key(settings)
         coordinator = Coordinator(store, queue)
         intake = Intake(store, queue, on_enqueue_failed=coordinator.request_sweep)
         reconciler = Reconciler(store, queue, settings)
         self.runtime = Runtime(settings, api_key, store, queue, intake, coordinator, reconciler)
-        self.runtime.intake.start()
-        self.runtime.coordinator.start()
-        self.runner = web.AppRunner(
+        stack.callback(setattr, self, "runtime", None)
+        coordinator.start()
+        stack.push_async_callback(coordinator.stop)
+        intake.start()
+        stack.push_async_callback(intake.stop)
+        self.runner = runner = web.AppRunner(
             create_app(self.runtime), access_log_class=AccessLogger, access_log=access_logger
         )
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, settings.server.host, settings.server.port)
+        await runner.setup()
+        stack.callback(setattr, self, "runner", None)
+        stack.push_async_callback(runner.cleanup)
+        site = web.TCPSite(runner, settings.server.host, settings.server.port)
         await site.start()
-        self.port = _bound_port(self.runner, settings.server.port)
+        self.port = _bound_port(runner, settings.server.port)
         if self.mode == "run":
-            self.worker = build_worker(settings, self.redis_url, handle_signals=False)
-            self.worker_task = asyncio.create_task(self.worker.async_run(), name="worker")
+            worker = build_worker(settings, self.redis_url, handle_signals=False)
+            worker_task = Background("worker")
+            worker_task.start(worker.async_run())
+            stack.push_async_callback(worker_task.stop)
+            stack.push_async_callback(stop_worker, worker)
         if self.reconcile_delay is not None:
             # On start-up and every interval (PRODUCT.md §6); skipped while `trailarr reconcile`
-            # holds the cross-process lock.
-            self.reconcile_task = asyncio.create_task(
-                reconciler.run_periodically(settings.reconcile.seconds, self.reconcile_delay),
-                name="reconcile",
+            # holds the cross-process lock. A pass cut short rolls back and runs again later.
+            passes = Background("reconcile")
+            passes.start(
+                reconciler.run_periodically(settings.reconcile.seconds, self.reconcile_delay)
             )
+            stack.push_async_callback(passes.stop)
         log.info(
             "trailarr started", mode=self.mode, host=settings.server.host, port=self.port,
             data_dir=str(settings.data_dir.resolve()),
@@ -111,42 +121,9 @@ class Service:
         )  # fmt: skip
 
     async def stop(self) -> None:
-        """Stop accepting, finish recording, stop the worker, close everything; idempotent."""
-        if self.runner is not None:
-            await self.runner.shutdown()
-        if self.reconcile_task is not None:
-            self.reconcile_task.cancel()  # a pass cut short rolls back and runs again later
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.reconcile_task
-            self.reconcile_task = None
-        if self.runtime is not None:
-            await self.runtime.intake.stop()
-        if self.worker is not None:
-            await stop_worker(self.worker)
-            self.worker = None
-        if self.worker_task is not None:
-            self.worker_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.worker_task
-            self.worker_task = None
-        if self.runtime is not None:
-            await self.runtime.coordinator.stop()
-            self.runtime = None
-        if self.runner is not None:
-            await self.runner.cleanup()
-            self.runner = None
-        if self.redis is not None:
-            await self.redis.aclose()
-            self.redis = None
-        if self.store is not None:
-            await self.store.close()
-            self.store = None
-        if self.conn is not None:
-            await self.conn.close()
-            self.conn = None
-        if self.embedded is not None:
-            await self.embedded.stop()
-            self.embedded = None
+        """Stop the passes and the worker, stop accepting, finish recording, close everything;
+        idempotent."""
+        await self._stack.aclose()
 
 
 def _bound_port(runner: web.AppRunner, configured: int) -> int:

@@ -19,9 +19,8 @@ What it measures
 
 Target: p50 <= 1 s (PRODUCT.md: "a trailer ... seconds after the media is imported").
 
-Only 127.0.0.1 is contacted. Redis: on 127.0.0.1:6379 the first database from 12 to 15 that no
-test run or benchmark has claimed (tests/conftest.py's claim key), flushed before and after; or a
-private redis-server on a free port. Bounded: `--timeout` seconds per movie.
+Only 127.0.0.1 is contacted. Redis: a redis-server of its own on a free port. Bounded:
+`--timeout` seconds per movie.
 
     .venv/bin/python bench/e2e_latency.py [--movies 20] [--warmup 1] [--timeout 60]
 """
@@ -49,7 +48,7 @@ import aiohttp  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.core.logs import configure_logging  # noqa: E402
 from app.host import Service  # noqa: E402
-from bench.common import claimed_redis  # noqa: E402
+from bench.common import private_redis  # noqa: E402
 from tests.fakes.arr import FakeArr  # noqa: E402
 from tests.fakes.videos import VideoServer, make_clip  # noqa: E402
 from workers.download import probe  # noqa: E402
@@ -300,7 +299,7 @@ def main() -> int:
     configure_logging(args.log_level)
     work = Path(tempfile.mkdtemp(prefix="bench-e2e-"))
     try:
-        with claimed_redis(12, "bench-e2e-latency") as redis:
+        with private_redis() as redis:
             return asyncio.run(run(args, redis, work))
     finally:
         if args.keep:

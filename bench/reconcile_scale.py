@@ -20,9 +20,7 @@ Targets (PRODUCT.md §6 "fast and small for 50,000 movies")
   * second pass <= 5 s
   * peak RSS <= 400 MB
 
-Only 127.0.0.1 is contacted. Redis: 127.0.0.1:6379 database 13 (claimed as the tests claim
-theirs, flushed before and after), or a private redis-server on a free port when 6379 does not
-answer.
+Only 127.0.0.1 is contacted. Redis: a redis-server of its own on a free port.
 
     .venv/bin/python bench/reconcile_scale.py [--movies 50000] [--series 5000] [--rebuild]
 """
@@ -51,7 +49,7 @@ from app.core.queue import JobQueue, connect  # noqa: E402
 from app.reconcile.sweep import PassReport, Reconciler  # noqa: E402
 from app.store.db import open_database  # noqa: E402
 from app.store.writes import Store  # noqa: E402
-from bench.common import claimed_redis  # noqa: E402
+from bench.common import private_redis  # noqa: E402
 
 API_KEY = "bench-arr-key"
 CACHE = Path(tempfile.gettempdir()) / "trailarr-bench-reconcile"
@@ -267,7 +265,7 @@ def main() -> int:
             print(f"  {count:,} {noun} entries: {raw / max(count, 1):,.0f} B of JSON each on"
                   f" average, {raw / 1e6:,.1f} MB, {zipped / 1e6:,.1f} MB gzipped")  # fmt: skip
         with (
-            claimed_redis(13, "bench-reconcile") as url,
+            private_redis() as url,
             tempfile.TemporaryDirectory(prefix="bench-reconcile-") as tmp,
         ):
             result = asyncio.run(measure(port, url, Path(tmp)))

@@ -40,9 +40,7 @@ discarded and run again, at most `--retries` extra times (each retry adds 5,000 
 trailarr's backlog, which matters: see the report). Per-run CPU time per request is printed too;
 it is steadier than requests/s.
 
-Only 127.0.0.1 is contacted. Redis: on 127.0.0.1:6379 the first database from 12 to 15 that no
-test run or benchmark has claimed (tests/conftest.py's claim key), flushed before and after; or a
-private redis-server on a free port when 6379 does not answer or every database is claimed.
+Only 127.0.0.1 is contacted. Redis: a redis-server of its own on a free port.
 
     .venv/bin/python bench/webhook_burst.py [--requests 5000] [--rounds 5] [--low-requests 2000]
         [--trailarr-log-level INFO|WARNING] [--app-root DIR (a scratch copy of the code)] [--keep]
@@ -74,7 +72,7 @@ import redis as sync_redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import claimed_redis, free_port, write_config  # noqa: E402
+from bench.common import free_port, private_redis, write_config  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "radarr" / "webhook_download.json"
 TRAILARR = ROOT / ".venv" / "bin" / "trailarr"
@@ -502,7 +500,7 @@ def main() -> int:
     bare_log = open(work / "bare.log", "wb")  # noqa: SIM115 (closed in finally)
     trailarr_log = open(work / "trailarr.log", "wb")  # noqa: SIM115
     try:
-        with claimed_redis(12, "bench-webhook-burst") as redis:
+        with private_redis() as redis:
             client = sync_redis.Redis.from_url(redis)
 
             def phase(name: str, server: subprocess.Popen[bytes], port: int, requests: int,

@@ -423,7 +423,9 @@ async def test_reconcile_starts_a_pass_in_the_background(web_stack: Stack) -> No
     assert (status, answer) == (409, {"error": "a reconcile pass is already running"})
     fake.release.set()
     assert web_stack.service is not None and web_stack.service.runner is not None
-    await web_stack.service.runner.app[RECONCILE_TASK]["pass"]
+    task = web_stack.service.runner.app[RECONCILE_TASK].task
+    assert task is not None
+    await task
     assert (await call(web_stack, "POST", "/api/reconcile"))[0] == 202
 
 

@@ -22,16 +22,18 @@ from tests.fakes.tmdb import FakeTmdb, video
 from tests.fakes.videos import VideoServer, make_clip
 from tests.fakes.wire import stj_dumps, stj_string
 
-FIXTURE_DIRS = (Path(__file__).parent / "fixtures", Path("/work/shared/fixtures"))
+ROOT = Path(__file__).resolve().parent.parent
+# The repository's own copies, then the shared ones beside the checkout (<repo>/../shared).
+FIXTURE_DIRS = (ROOT / "tests" / "fixtures", ROOT.parent / "shared" / "fixtures")
 KEY = {"X-Api-Key": "arr-key"}
 
 
 def fixture_bytes(name: str) -> bytes:
-    """A shared example payload, or a skip when the fixtures are not checked out here."""
+    """A shared example payload; a missing one fails the test (a skip would hide it)."""
     for directory in FIXTURE_DIRS:
         if (directory / name).is_file():
             return (directory / name).read_bytes()
-    pytest.skip(f"fixture {name} not found")
+    pytest.fail(f"fixture {name} is in none of {', '.join(map(str, FIXTURE_DIRS))}")
 
 
 def ffprobe_streams(path: Path) -> list[dict[str, Any]]:

@@ -112,8 +112,9 @@ async def test_ready_answers_fast_while_an_arr_is_slow(stack: Stack) -> None:
     await worker_beat(stack)
     await get(stack, "/ready")  # open the connection
     stack.radarr.delay = 2
+    stack.radarr.arrived.clear()
     probing = asyncio.create_task(monitor(stack).refresh())
-    await asyncio.sleep(0.05)  # the probe is now waiting on Radarr
+    await stack.radarr.arrived.wait()  # the probe is now waiting on Radarr
     started = time.perf_counter()
     status, _ = await get(stack, "/ready")
     elapsed = time.perf_counter() - started

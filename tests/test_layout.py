@@ -9,6 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
+import tomli_w
+
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = ("aiosqlite", "aiohttp.web", "prometheus_client")
 # Runs the real command line in a fresh interpreter; once it has returned, says which of the
@@ -26,7 +28,7 @@ async def test_worker_command_loads_no_database_and_no_web(tmp_path: Path, redis
     """`trailarr worker`, run until its worker starts and then stopped, never imported
     aiosqlite, aiohttp.web or the metrics library (it reaches Redis, the Arr and the disk only)."""
     config = tmp_path / "config.toml"
-    config.write_text(f'[redis]\nurl = "{redis_url}"\n', encoding="utf-8")
+    config.write_text(tomli_w.dumps({"redis": {"url": redis_url}}), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TRAILARR_DATA_DIR": str(tmp_path)}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", PROGRAM, "--config", str(config), "worker",

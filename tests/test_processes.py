@@ -12,8 +12,10 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiohttp
+import tomli_w
 
 from tests.fakes.arr import FakeArr
 from tests.fakes.videos import VideoServer
@@ -35,37 +37,22 @@ def write_config(
 ) -> Path:
     """A config.toml naming one Radarr and one Sonarr, as a user would write it."""
     data.mkdir(parents=True, exist_ok=True)
-    api_key = f'api_key = "{extra["api_key"]}"' if "api_key" in extra else ""
-    redis = f'[redis]\nurl = "{extra["redis"]}"\n' if "redis" in extra else ""
-    text = f"""
-[server]
-host = "127.0.0.1"
-port = {port}
-{api_key}
-
-{redis}
-[[arr]]
-name = "radarr"
-kind = "radarr"
-url = "{radarr}"
-api_key = "arr-key"
-path_mappings = [ {{ from = "{MOVIES}", to = "{movies}" }} ]
-
-[[arr]]
-name = "sonarr"
-kind = "sonarr"
-url = "{sonarr}"
-api_key = "arr-key"
-path_mappings = [ {{ from = "{TV}", to = "{movies.parent / "tv"}" }} ]
-
-[trailers]
-min_duration = 1
-
-[youtube]
-url_template = "{extra["url_template"]}"
-"""
+    server: dict[str, Any] = {"host": "127.0.0.1", "port": port}
+    if "api_key" in extra:
+        server["api_key"] = extra["api_key"]
+    config: dict[str, Any] = {"server": server}
+    if "redis" in extra:
+        config["redis"] = {"url": extra["redis"]}
+    config["arr"] = [
+        {"name": "radarr", "kind": "radarr", "url": radarr, "api_key": "arr-key",
+         "path_mappings": [{"from": MOVIES, "to": str(movies)}]},
+        {"name": "sonarr", "kind": "sonarr", "url": sonarr, "api_key": "arr-key",
+         "path_mappings": [{"from": TV, "to": str(movies.parent / "tv")}]},
+    ]  # fmt: skip
+    config["trailers"] = {"min_duration": 1}
+    config["youtube"] = {"url_template": extra["url_template"]}
     path = data / "config.toml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(tomli_w.dumps(config), encoding="utf-8")
     return path
 
 

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from redis.asyncio import Redis
 
 from app.core.keys import SLOTS_KEY
+from app.core.tasks import Background
 
 LEASE_S = 60.0
 
@@ -49,13 +50,12 @@ class DownloadSlots:
         token = secrets.token_hex(8)
         while not await self._try(token):  # noqa: ASYNC110 - slots free up in other processes
             await asyncio.sleep(self.poll_s)
-        renewer = asyncio.create_task(self._renew(token))
+        renewer = Background("slot-lease")
+        renewer.start(self._renew(token))
         try:
             yield
         finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
+            await renewer.stop()
             await self.redis.zrem(SLOTS_KEY, token)
 
     async def _renew(self, token: str) -> None:

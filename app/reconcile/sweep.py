@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -28,7 +27,8 @@ from typing import Any
 
 import aiohttp
 import structlog
-from redis.exceptions import RedisError
+from redis.asyncio.lock import Lock
+from redis.exceptions import LockError, LockNotOwnedError, RedisError
 
 from app.core.config import ArrInstance, Settings
 from app.core.errors import ArrRejected, ArrUnavailable
@@ -36,6 +36,7 @@ from app.core.keys import JOB_PREFIX, RECONCILE_LOCK_KEY
 from app.core.library import ListedRow, fetch_library
 from app.core.queue import JobQueue, ensure_job_id
 from app.core.records import MediaKind
+from app.core.tasks import Background
 from app.reconcile.diff import (
     LibraryDiff,
     QueuedItem,
@@ -128,22 +129,12 @@ class Reconciler:
         self.clock = clock
         self.lock_ttl_ms = lock_ttl_ms
         self._running = asyncio.Lock()
-        self._release: Any = None
-        self._extend: Any = None
         self._unheld: Any = None
         if queue is not None:
             self._unheld = queue.redis.register_script(
                 "local out = {} for _, id in ipairs(ARGV) do"
                 " if redis.call('EXISTS', KEYS[1] .. id) == 0 then out[#out + 1] = id end"
                 " end return out"
-            )
-            self._release = queue.redis.register_script(
-                "if redis.call('GET', KEYS[1]) == ARGV[1] then"
-                " return redis.call('DEL', KEYS[1]) end return 0"
-            )
-            self._extend = queue.redis.register_script(
-                "if redis.call('GET', KEYS[1]) == ARGV[1] then"
-                " return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
             )
 
     async def run_pass(self, *, dry_run: bool = False) -> PassReport:
@@ -154,15 +145,22 @@ class Reconciler:
             report.skipped = SKIPPED_RUNNING
             return report
         async with self._running:
-            try:
-                token = await self._acquire_lock()
-            except (RedisError, OSError) as exc:
-                report.skipped = f"redis unavailable: {exc}"
-                return report
-            if token is None and self.queue is not None:
-                report.skipped = SKIPPED_RUNNING + " (in another process)"
-                return report
-            keeper = asyncio.create_task(self._keep_lock(token)) if token else None
+            lock = None
+            if self.queue is not None:
+                lock = self.queue.redis.lock(
+                    RECONCILE_LOCK_KEY, timeout=self.lock_ttl_ms / 1000, thread_local=False
+                )
+                try:
+                    taken = await lock.acquire(blocking=False)
+                except (RedisError, OSError) as exc:
+                    report.skipped = f"redis unavailable: {exc}"
+                    return report
+                if not taken:
+                    report.skipped = SKIPPED_RUNNING + " (in another process)"
+                    return report
+            keeper = Background("reconcile-lock")
+            if lock is not None:
+                keeper.start(self._keep_lock(lock))
             try:
                 async with aiohttp.ClientSession() as session:
                     for instance in self.settings.arr:
@@ -170,13 +168,10 @@ class Reconciler:
                             await self._reconcile(session, instance, dry_run, report.queued)
                         )
             finally:
-                if keeper is not None:
-                    keeper.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await keeper
-                if token is not None:
-                    with contextlib.suppress(RedisError, OSError):
-                        await self._release(keys=[RECONCILE_LOCK_KEY], args=[token])
+                await keeper.stop()
+                if lock is not None:
+                    with contextlib.suppress(LockError, RedisError, OSError):
+                        await lock.release()
         report.seconds = time.perf_counter() - started
         log.info(
             "reconciliation pass finished", dry_run=dry_run, seconds=round(report.seconds, 2),
@@ -196,22 +191,14 @@ class Reconciler:
                 log.exception("reconciliation pass failed")
             await asyncio.sleep(interval)
 
-    async def _acquire_lock(self) -> str | None:
-        if self.queue is None:
-            return None
-        token = secrets.token_hex(16)
-        taken = await self.queue.redis.set(RECONCILE_LOCK_KEY, token, nx=True, px=self.lock_ttl_ms)
-        return token if taken else None
-
-    async def _keep_lock(self, token: str) -> None:
+    async def _keep_lock(self, lock: Lock) -> None:
         while True:
             await asyncio.sleep(self.lock_ttl_ms / 3000)
             try:
-                if not await self._extend(
-                    keys=[RECONCILE_LOCK_KEY], args=[token, self.lock_ttl_ms]
-                ):
-                    log.warning("reconciliation lock lost; another pass may start")
-                    return
+                await lock.reacquire()  # the whole TTL again
+            except LockNotOwnedError:
+                log.warning("reconciliation lock lost; another pass may start")
+                return
             except (RedisError, OSError) as exc:
                 log.warning("could not extend the reconciliation lock", error=str(exc))
 

@@ -8,8 +8,6 @@ runs once more afterwards with what the operator asked for.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -19,6 +17,7 @@ from aiohttp.typedefs import Handler
 
 from app.core.errors import BadRequest
 from app.core.records import Action, MediaRef, ParsedEvent
+from app.core.tasks import Background
 from app.store import reads
 from app.store.writes import Incoming
 from app.web.state import RUNTIME, Runtime
@@ -37,7 +36,7 @@ class Reconciling(Protocol):
         """One full pass over every instance's library."""
 
 
-RECONCILE_TASK: web.AppKey[dict[str, asyncio.Task[object]]] = web.AppKey("reconcile_task", dict)
+RECONCILE_TASK: web.AppKey[Background] = web.AppKey("reconcile_task", Background)
 
 
 def error(status: int, message: str) -> web.Response:
@@ -241,30 +240,25 @@ async def reconcile(request: web.Request) -> web.Response:
     reconciler: Reconciling | None = getattr(request.app[RUNTIME], "reconciler", None)
     if reconciler is None:
         return error(503, "reconciliation is not available in this process")
-    tasks = request.app[RECONCILE_TASK]
-    running = tasks.get("pass")
-    if running is not None and not running.done():
+    task = request.app[RECONCILE_TASK]
+    if task.running:
         return error(409, "a reconcile pass is already running")
 
     async def run() -> object:
         return await reconciler.run_pass()
 
-    tasks["pass"] = asyncio.create_task(run(), name="reconcile-pass")
+    task.start(run())
     return web.json_response({"status": "started"}, status=202)
 
 
 async def stop_reconcile(app: web.Application) -> None:
     """Cancel a pass started through the API when the application stops."""
-    task = app[RECONCILE_TASK].pop("pass", None)
-    if task is not None and not task.done():
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+    await app[RECONCILE_TASK].stop()
 
 
 def add_routes(app: web.Application, guard: Callable[[Handler], Handler]) -> None:
     """Register every `/api/` route, each wrapped by `guard` (the API key check)."""
-    app[RECONCILE_TASK] = {}
+    app[RECONCILE_TASK] = Background("reconcile-pass")
     app.on_cleanup.append(stop_reconcile)
     router = app.router
     router.add_get("/api/status", guard(status))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import os
 import secrets
 from pathlib import Path
 
-from aiohttp import web
+from aiohttp import BasicAuth, web
 
 from app.core.config import Settings
 
@@ -49,10 +47,10 @@ def presented_key(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     if header[:6].lower() == "basic ":
         try:
-            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("latin-1")
-        except (binascii.Error, ValueError):
+            credentials = BasicAuth.decode("Basic " + header[6:].strip(), encoding="latin-1")
+        except ValueError:
             return None
-        return decoded.partition(":")[2] or None
+        return credentials.password or None
     return None
 
 

@@ -13,7 +13,6 @@ milliseconds even when an Arr is slow. Nothing here reports a URL or a key.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from redis.asyncio import Redis
 
 from app.core.config import ArrInstance
 from app.core.keys import COOLDOWN_KEY, HEALTH_CHECK_SUFFIX
+from app.core.tasks import Background
 from app.web.state import RUNTIME
 
 ARR_CHECK_INTERVAL_S = 30.0
@@ -63,21 +63,17 @@ class ArrMonitor:
             i.name: ArrStatus(None, "not checked yet") for i in self.instances
         }
         self._session: aiohttp.ClientSession | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._task = Background("arr-monitor")
 
     def start(self) -> None:
         """Start probing in the background."""
         if self.instances:
             self._session = aiohttp.ClientSession()
-            self._task = asyncio.create_task(self._run(), name="arr-monitor")
+            self._task.start(self._run())
 
     async def stop(self) -> None:
         """Stop probing and close the HTTP session."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -137,8 +137,9 @@ def _images(arr_id: int, covers: tuple[str, ...], remote: str) -> list[dict[str,
 class FakeArr(LocalServer):
     """A Radarr (``kind="radarr"``) or Sonarr (``kind="sonarr"``) instance's v3 API.
 
-    Test controls: ``requests`` records every ``(method, path)``; ``fail_next(n)`` answers the next
-    ``n`` requests with an error; ``delay`` adds seconds to every request; ``down`` answers 503 to
+    Test controls: ``requests`` records every ``(method, path)`` and ``arrived`` is set when one
+    comes in (clear it to wait for the next); ``fail_next(n)`` answers the next ``n`` requests
+    with an error; ``delay`` adds seconds to every request; ``down`` answers 503 to
     everything; ``status`` is the ``/system/status`` body.
     """
 
@@ -153,6 +154,7 @@ class FakeArr(LocalServer):
         self.media: dict[int, dict[str, Any]] = {}
         self.status: dict[str, Any] = dict(_SYSTEM_STATUS[kind])
         self.requests: list[tuple[str, str]] = []
+        self.arrived = asyncio.Event()
         self.delay = 0.0
         self.down = False
         self._failures: list[tuple[int, str]] = []
@@ -443,6 +445,7 @@ class FakeArr(LocalServer):
     @web.middleware
     async def _gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.requests.append((request.method, request.path))
+        self.arrived.set()
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.down:
