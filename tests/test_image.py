@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 IMAGE = os.environ.get("TRAILARR_IMAGE", "")
 PODMAN = [str(ROOT / "scripts" / "podman")]
 API_KEY = "image-test-key"
+HTTP_TIMEOUT = aiohttp.ClientTimeout(total=10)
 
 pytestmark = [
     pytest.mark.skipif(not IMAGE, reason="TRAILARR_IMAGE is not set (scripts/image builds one)"),
@@ -144,7 +145,7 @@ async def container(
 
 async def wait_ready(name: str, port: int) -> None:
     """Poll /health, then /ready, until both answer 200 (the container offers nothing to await)."""
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session:
         for path in ("/health", "/ready"):
             for _ in range(600):
                 try:
@@ -161,7 +162,7 @@ async def wait_ready(name: str, port: int) -> None:
 
 async def download_webhook(fakes: Fakes, port: int, arr_id: int) -> None:
     """POST Radarr's Download webhook for a movie; Trailarr accepts it with 202."""
-    async with aiohttp.ClientSession() as session, session.post(
+    async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session, session.post(
         f"http://127.0.0.1:{port}/webhook/radarr?apikey={API_KEY}",
         data=radarr_download(fakes.radarr.media[arr_id]),
         headers={"Content-Type": "application/json"},
