@@ -51,6 +51,7 @@ class Backfill:
     min_interval_s: float = 0.05
     per_hour: int = 100_000
     slots: int = 2
+    hold_s: float = 0.5
     done: dict[str, int] = field(default_factory=dict)
     deferred: list[Deferred] = field(default_factory=list)
 
@@ -65,12 +66,13 @@ class Backfill:
             redis = Redis.from_url(self.redis_url)
             breaker = Breaker(redis, "youtube", self.cooldown_s, 60.0)
             pacer = Pacer(redis, "youtube", self.min_interval_s, self.per_hour)
-            gate = SourceGate("youtube", breaker, pacer, DownloadSlots(redis, self.slots, 0.01))
+            slots = DownloadSlots(redis, self.slots, 0.01)
+            gate = SourceGate("youtube", breaker, pacer, slots, hold_s=self.hold_s)
             async with aiohttp.ClientSession() as session:
                 while (key := await queue.get()) != STOP:
                     download = functools.partial(fetch_video, session, self.host.url_for(key))
                     try:
-                        self.done[key] = await gate.run(download, classify)
+                        self.done[key] = await gate.run(key, download, classify)
                     except Deferred as deferred:
                         self.deferred.append(deferred)
                         loop.call_later(deferred.seconds, queue.put_nowait, key)

@@ -1,13 +1,13 @@
-"""The gate every download from a shared video source goes through: breaker, slot, pace.
+"""The gate every download from a shared video source goes through: breaker, pace, slot.
 
-    peek at the breaker  → paused or another download probing: defer the job
+    book a start time    → after the current pause, if any; far ahead: defer the job until then
     hold a download slot (trailers.concurrency across all workers)
-    admit                → maybe as the probe that ends a pause
-    reserve a start time → too far ahead: defer; else sleep until it
+    admit                → maybe as the probe that ends a pause; paused or probing: defer
+    wait for the start   → the booked time, then the pace checked on the real start times
     still admitted?      → a trip meanwhile: defer
     download             → success closes the breaker and speeds the pace up;
-                           a source-class failure trips it (halving the pace on the first trip
-                           in a row) and defers the job until the pause ends;
+                           a source-class failure trips it (voiding the bookings, halving the
+                           pace on the first trip in a row) and defers the job past the pause;
                            any other failure frees the probe and propagates
 
 A deferred job has not failed: the caller puts it back in the queue without counting a try.
@@ -22,7 +22,7 @@ from typing import TypeVar
 
 import structlog
 
-from app.core.breaker import Admission, Breaker, Wait
+from app.core.breaker import Admission, Breaker, BreakerState, Wait
 from app.core.errors import TransientError
 from app.core.failures import FailureClass
 from app.core.pacing import Pacer
@@ -31,6 +31,8 @@ from workers.slots import DownloadSlots
 log = structlog.get_logger("trailarr.worker")
 T = TypeVar("T")
 Classifier = Callable[[BaseException], FailureClass | None]
+HOLD_S = 30.0  # the longest a job waits for its start holding a download slot
+LEAD_S = 5.0  # a deferred job comes back this much before its start time
 
 
 class Deferred(TransientError):
@@ -54,42 +56,55 @@ class Deferred(TransientError):
 
 
 class SourceGate:
-    """Breaker, download slots and pace of one source, for one worker."""
+    """Breaker, pace and download slots of one source, for one worker."""
 
     def __init__(
-        self, source: str, breaker: Breaker, pacer: Pacer, slots: DownloadSlots | None = None
+        self,
+        source: str,
+        breaker: Breaker,
+        pacer: Pacer,
+        slots: DownloadSlots | None = None,
+        *,
+        hold_s: float = HOLD_S,
     ) -> None:
         self.source = source
         self.breaker = breaker
         self.pacer = pacer
         self.slots = slots
+        self.hold_s = hold_s
+        self.lead_s = min(LEAD_S, hold_s / 2)
 
-    async def run(self, download: Callable[[], Awaitable[T]], classify: Classifier) -> T:
-        """Run `download` when the source may be asked; raise Deferred when it may not."""
+    async def run(self, job: str, download: Callable[[], Awaitable[T]], classify: Classifier) -> T:
+        """Run `download` for `job` when the source may be asked; raise Deferred when not."""
         wait = await self.breaker.peek()
-        if wait is not None:
-            raise self._deferred(wait)
+        paused = wait.seconds if wait is not None and wait.state is BreakerState.PAUSED else 0.0
+        delay = await self.pacer.book(job, not_before_s=paused)
+        if delay > self.hold_s:
+            raise Deferred(delay - self.lead_s, f"{self.source}: waiting for its start time")
         async with self._slot():
             admission = await self.breaker.admit()
             if isinstance(admission, Wait):
-                raise self._deferred(admission)
+                raise Deferred(admission.seconds, f"{self.source} {admission.state}")
             try:
-                await self._wait_for_start(admission)
+                await self._wait_for_start(job, admission)
             except BaseException:
                 await self.breaker.release(admission)
                 raise
             return await self._download(admission, download, classify)
 
-    async def _wait_for_start(self, admission: Admission) -> None:
-        reservation = await self.pacer.reserve()
-        if not reservation.granted:
-            reason = f"{self.source} pace ({reservation.pace_per_hour:.0f}/h)"
-            raise Deferred(reservation.delay_s, reason)
-        if reservation.delay_s > 0:
-            await asyncio.sleep(reservation.delay_s)  # until the start time reserved for us
+    async def _wait_for_start(self, job: str, admission: Admission) -> None:
+        delay = await self.pacer.book(job)  # what is left of its booking (or a new one)
+        if delay > self.hold_s:
+            raise Deferred(delay - self.lead_s, f"{self.source}: waiting for its start time")
+        if delay > 0:
+            await asyncio.sleep(delay)  # until the start time kept for this job
+        while (wait := await self.pacer.start(job)) > 0:  # came late, or others did
+            if wait > self.hold_s:
+                raise Deferred(wait - self.lead_s, f"{self.source}: waiting for its start time")
+            await asyncio.sleep(wait)
         if not await self.breaker.still_admitted(admission):
-            wait = await self.breaker.peek()
-            raise Deferred(wait.seconds if wait else 1.0, f"{self.source} tripped meanwhile")
+            pause = await self.breaker.peek()
+            raise Deferred(pause.seconds if pause else 1.0, f"{self.source} tripped meanwhile")
 
     async def _download(
         self, admission: Admission, download: Callable[[], Awaitable[T]], classify: Classifier
@@ -103,10 +118,11 @@ class SourceGate:
                 await self.breaker.release(admission)
                 raise
             trip = await self.breaker.trip(admission, failure, str(exc))
-            if trip.counted and trip.trips == 1:
-                pace = await self.pacer.slow_down()
+            if trip.counted:
+                pace = await self.pacer.tripped(first=trip.trips == 1)
                 log.warning("source paused", source=self.source, failure_class=str(failure),
-                            pause_s=trip.pause_s, pace_per_hour=round(pace, 1))  # fmt: skip
+                            pause_s=trip.pause_s, trips=trip.trips,
+                            pace_per_hour=round(pace, 1))  # fmt: skip
             reason = f"{self.source} refused the download ({failure})"
             raise Deferred(max(trip.pause_s, 1.0), reason, failure, str(exc)) from exc
         finally:
@@ -131,6 +147,3 @@ class SourceGate:
             return
         async with self.slots.hold():
             yield
-
-    def _deferred(self, wait: Wait) -> Deferred:
-        return Deferred(wait.seconds, f"{self.source} {wait.state}")

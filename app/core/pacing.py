@@ -1,24 +1,28 @@
 """The pace of downloads from a video source (PRODUCT.md section 10), across every worker and host.
 
-Downloads start at least `min_interval` apart and at most `max_per_hour` in any hour. A caller
-reserves its start time in Redis (a Lua script, on Redis's clock) and sleeps until then, so the
-spacing holds however many workers ask at once. A reservation further ahead than `max_wait` is
-not made: the job is deferred instead of holding a download slot that long.
+Downloads start at least `min_interval` apart and at most `max_per_hour` in any hour.
 
-After a trip the pace is halved and downloads are spread evenly at that pace (bursts at
-`min_interval` are what tripped it). Successes bring it back: quickly to 80 % of the pace that
-tripped, then by 1/1024 per success, so it settles just under what the source tolerates instead
-of tripping it again and again. Idle for two windows, the source has forgotten us: so does the
-pace.
+A job that wants to download first books a start time (`book`): the next free time at the pace,
+kept under the job's name, so a job deferred until then finds its place when it comes back. A
+backlog of thousands of jobs is thus spread over the hours it needs, each job running about
+twice, instead of all of them waking together and asking again. At the booked time `start`
+checks the rule on the real start times (a job can come back late) and records the start.
 
-Keys: `<prefix><source>:starts`, a sorted set of reserved start times (ms) in the last window;
-`<prefix><source>`, a hash of `last` (the latest reserved start), `pace` and `ceiling` (per window).
+After a trip (`tripped`) the pace is halved, the downloads are spread evenly at that pace
+(bursts at `min_interval` are what tripped it) and future bookings are void: the jobs book
+again at the new pace when they come back. Successes (`speed_up`) bring the pace back quickly
+to 80 % of the pace that tripped, then by 1/1024 per success, so it settles just under what the
+source tolerates instead of tripping it again and again. Idle for two windows, the source has
+forgotten us: so does the pace.
+
+All in Lua on Redis's clock. Keys, for a source: `<prefix><source>` (hash: `last` actual start,
+`planned` latest booking, `pace`, `ceiling`), `:starts` and `:plan` (sorted sets of actual and
+booked start times, ms), `:booked` (hash: job → its booked start).
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
@@ -29,48 +33,86 @@ FAST_STEP = 0.25  # per success below that
 SLOW_STEP = 1 / 1024  # per success above it
 MIN_PACE = 1.0  # per window
 
-# KEYS: starts, state. ARGV: token, min interval ms, limit per window, window ms, max wait ms
-# -> {granted, delay ms, pace}
-_RESERVE = """
+_SETUP = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval, limit = tonumber(ARGV[2]), tonumber(ARGV[3])
-local window, max_wait = tonumber(ARGV[4]), tonumber(ARGV[5])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local pace = tonumber(redis.call('HGET', KEYS[2], 'pace'))
-if not pace or pace >= limit then
-  pace = limit
-else
-  interval = math.max(interval, math.ceil(window / pace))
+local interval, limit, window = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local pace = tonumber(redis.call('HGET', KEYS[1], 'pace'))
+if pace and pace < limit then interval = math.max(interval, math.ceil(window / pace)) end
+-- the earliest time at or after `after` that keeps `times` (a sorted set) within the rule
+local function earliest(times, last, after)
+  redis.call('ZREMRANGEBYSCORE', times, '-inf', now - window)
+  local at = after
+  if last then at = math.max(at, last + interval) end
+  local n = redis.call('ZCARD', times)
+  if n >= limit then
+    local oldest = redis.call('ZRANGE', times, n - limit, n - limit, 'WITHSCORES')
+    at = math.max(at, tonumber(oldest[2]) + window)
+  end
+  return at
 end
-local start = now
-local last = tonumber(redis.call('HGET', KEYS[2], 'last'))
-if last then start = math.max(start, last + interval) end
-local n = redis.call('ZCARD', KEYS[1])
-if n >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')
-  start = math.max(start, tonumber(oldest[2]) + window)
+local function keep(at)
+  local ttl = math.max(at - now, 0) + 2 * window
+  for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ttl) end
 end
-local delay = start - now
-if delay > math.max(max_wait, interval) then return {0, delay, tostring(pace)} end
-redis.call('ZADD', KEYS[1], start, ARGV[1])
-redis.call('HSET', KEYS[2], 'last', start)
-redis.call('PEXPIRE', KEYS[1], 2 * window)
-redis.call('PEXPIRE', KEYS[2], 2 * window)
-return {1, delay, tostring(pace)}
 """
 
-# KEYS: state. ARGV: limit per window, window ms, min pace -> the new pace
-_SLOW_DOWN = """
+# KEYS: state, plan, booked. ARGV: job, min interval ms, limit, window ms, not before (ms ahead)
+# -> ms until its start
+_BOOK = (
+    _SETUP
+    + """
+local booked = tonumber(redis.call('HGET', KEYS[3], ARGV[1]))
+if booked then return math.max(booked - now, 0) end
+local planned = tonumber(redis.call('HGET', KEYS[1], 'planned'))
+local at = earliest(KEYS[2], planned, now + tonumber(ARGV[5]))
+redis.call('ZADD', KEYS[2], at, ARGV[1] .. '@' .. at)
+redis.call('HSET', KEYS[3], ARGV[1], at)
+redis.call('HSET', KEYS[1], 'planned', at)
+keep(at)
+return at - now
+"""
+)
+
+# KEYS: state, starts, booked. ARGV: job, min interval ms, limit, window ms, nonce
+# -> 0 when started now, else ms to wait
+_START = (
+    _SETUP
+    + """
+local at = earliest(KEYS[2], tonumber(redis.call('HGET', KEYS[1], 'last')), now)
+if at > now then return at - now end
+redis.call('ZADD', KEYS[2], now, ARGV[5])
+redis.call('HSET', KEYS[1], 'last', now)
+redis.call('HDEL', KEYS[3], ARGV[1])
+keep(now)
+return 0
+"""
+)
+
+# KEYS: state, plan, booked, starts. ARGV: limit, min pace, halve (1/0) -> the pace (per window)
+_TRIPPED = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
 local pace = math.min(tonumber(redis.call('HGET', KEYS[1], 'pace')) or limit, limit)
-local slower = math.max(pace / 2, tonumber(ARGV[3]))
-redis.call('HSET', KEYS[1], 'pace', tostring(slower), 'ceiling', tostring(pace))
-redis.call('PEXPIRE', KEYS[1], 2 * tonumber(ARGV[2]))
-return tostring(slower)
+if ARGV[3] == '1' then
+  local slower = math.max(pace / 2, tonumber(ARGV[2]))
+  redis.call('HSET', KEYS[1], 'pace', tostring(slower), 'ceiling', tostring(pace))
+  pace = slower
+end
+-- plan again from what really started: bookings not yet used are void
+redis.call('DEL', KEYS[2], KEYS[3])
+redis.call('ZUNIONSTORE', KEYS[2], 1, KEYS[4])
+local last = tonumber(redis.call('HGET', KEYS[1], 'last'))
+if last then
+  redis.call('HSET', KEYS[1], 'planned', last)
+else
+  redis.call('HDEL', KEYS[1], 'planned')
+end
+return tostring(pace)
 """
 
-# KEYS: state. ARGV: limit per window, recover-to fraction, fast step, slow step -> the new pace
+# KEYS: state. ARGV: limit, recover-to fraction, fast step, slow step -> the new pace
 _SPEED_UP = """
 local limit = tonumber(ARGV[1])
 local pace = tonumber(redis.call('HGET', KEYS[1], 'pace'))
@@ -90,15 +132,6 @@ return tostring(pace)
 """
 
 
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    """A start time: `granted` ones begin after `delay_s`; others may ask again then."""
-
-    granted: bool
-    delay_s: float
-    pace_per_hour: float
-
-
 class Pacer:
     """One source's pace in Redis."""
 
@@ -110,39 +143,44 @@ class Pacer:
         max_per_hour: int,
         *,
         window_s: float = HOUR_S,
-        max_wait_s: float = 30.0,
     ) -> None:
         if max_per_hour < 1:
             raise ValueError("max_per_hour must be at least 1")
         self.redis = redis
-        self.starts_key = f"{PACE_PREFIX}{source}:starts"
         self.state_key = PACE_PREFIX + source
+        self.starts_key = f"{PACE_PREFIX}{source}:starts"
+        self.plan_key = f"{PACE_PREFIX}{source}:plan"
+        self.booked_key = f"{PACE_PREFIX}{source}:booked"
         self.min_interval_s = min_interval_s
         self.limit = max_per_hour  # per window: an hour, except in benchmarks that speed time up
         self.window_s = window_s
-        self.max_wait_s = max_wait_s
-        self._reserve = redis.register_script(_RESERVE)
-        self._slow_down = redis.register_script(_SLOW_DOWN)
+        self._book = redis.register_script(_BOOK)
+        self._start = redis.register_script(_START)
+        self._tripped = redis.register_script(_TRIPPED)
         self._speed_up = redis.register_script(_SPEED_UP)
 
-    async def reserve(self) -> Reservation:
-        """Reserve the next start time, unless it is more than `max_wait_s` away."""
-        args: list[str | int] = [
-            secrets.token_hex(8),
-            _ms(self.min_interval_s),
-            self.limit,
-            _ms(self.window_s),
-            _ms(self.max_wait_s),
-        ]
-        granted, delay_ms, pace = await self._reserve(
-            keys=[self.starts_key, self.state_key], args=args
-        )
-        return Reservation(bool(granted), int(delay_ms) / 1000, self._per_hour(pace))
+    def _rule(self, job: str) -> list[str | int]:
+        return [job, _ms(self.min_interval_s), self.limit, _ms(self.window_s)]
 
-    async def slow_down(self) -> float:
-        """A trip: halve the pace; the new pace per hour."""
-        args: list[str | int | float] = [self.limit, _ms(self.window_s), MIN_PACE]
-        return self._per_hour(await self._slow_down(keys=[self.state_key], args=args))
+    async def book(self, job: str, not_before_s: float = 0.0) -> float:
+        """Seconds until `job`'s start time, booked now (`not_before_s` from now at the
+        earliest) unless it holds a booking already."""
+        keys = [self.state_key, self.plan_key, self.booked_key]
+        args = [*self._rule(job), _ms(not_before_s)]
+        return int(await self._book(keys=keys, args=args)) / 1000
+
+    async def start(self, job: str) -> float:
+        """Start `job`'s download now if the rule allows (0.0), else the seconds to wait."""
+        keys = [self.state_key, self.starts_key, self.booked_key]
+        args = [*self._rule(job), f"{job}@{secrets.token_hex(4)}"]
+        return int(await self._start(keys=keys, args=args)) / 1000
+
+    async def tripped(self, *, first: bool) -> float:
+        """A trip: void the bookings (the jobs book again when they come back) and, on the
+        first trip in a row, halve the pace. The pace per hour."""
+        keys = [self.state_key, self.plan_key, self.booked_key, self.starts_key]
+        args: list[str | int | float] = [self.limit, MIN_PACE, int(first)]
+        return self._per_hour(await self._tripped(keys=keys, args=args))
 
     async def speed_up(self) -> float:
         """A success: let the pace grow back; the new pace per hour."""
@@ -152,7 +190,7 @@ class Pacer:
     async def pace_per_hour(self) -> float:
         """The current pace: `max_per_hour`, or less after a trip."""
         pace = await self.redis.hget(self.state_key, "pace")  # type: ignore[misc]
-        return self._per_hour(pace) if pace is not None else self._per_hour(self.limit)
+        return self._per_hour(pace if pace is not None else self.limit)
 
     def _per_hour(self, pace: bytes | str | int | float) -> float:
         value = float(pace.decode() if isinstance(pace, bytes) else pace)
