@@ -60,12 +60,13 @@ from redis.asyncio import Redis  # noqa: E402
 from redis.exceptions import RedisError  # noqa: E402
 
 from app.core.breaker import Breaker  # noqa: E402
+from app.core.errors import Deferred  # noqa: E402
 from app.core.failures import FailureClass, classify_failure  # noqa: E402
 from app.core.pacing import Pacer  # noqa: E402
 from bench.common import free_port  # noqa: E402
 from tests.fakes.videohost import HostRefused, VideoHost, fetch_video  # noqa: E402
 from tests.fakes.videos import make_clip  # noqa: E402
-from workers.gate import HOLD_S, Deferred, SourceGate  # noqa: E402
+from workers.gate import HOLD_S, SourceGate  # noqa: E402
 from workers.slots import DownloadSlots  # noqa: E402
 
 PACE_PER_HOUR = 250

@@ -21,9 +21,10 @@ from typing import Any, Literal
 import pytest
 
 from app.core.config import TrailerSettings, YoutubeSettings
+from app.core.errors import YtdlpError
 from app.core.failures import CANDIDATE_CLASSES, SOURCE_CLASSES, FailureClass, classify_failure
 from tests.fakes.videohost import VideoHost
-from workers.download import YtdlpError, _run_ytdlp, _ydl_options
+from workers.download import _run_ytdlp, ytdlp_options
 
 F = FailureClass
 YT = "ERROR: [youtube] dQw4w9WgXcQ: "
@@ -151,7 +152,7 @@ def _closed_port() -> int:
 
 
 def _options(tmp_path: Path, url_template: str) -> dict[str, Any]:
-    options = _ydl_options(
+    options = ytdlp_options(
         str(tmp_path / "%(id)s.%(ext)s"),
         TrailerSettings(min_duration=1),
         YoutubeSettings(url_template=url_template),

@@ -18,10 +18,11 @@ import pytest
 from redis.asyncio import Redis
 
 from app.core.breaker import Breaker, BreakerState
+from app.core.errors import Deferred
 from app.core.failures import FailureClass, classify_failure
 from app.core.pacing import Pacer
 from tests.fakes.videohost import HostRefused, Start, VideoHost, fetch_video
-from workers.gate import Deferred, SourceGate
+from workers.gate import SourceGate
 from workers.slots import DownloadSlots
 
 

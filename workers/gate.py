@@ -23,7 +23,7 @@ from typing import TypeVar
 import structlog
 
 from app.core.breaker import Admission, Breaker, BreakerState, Wait
-from app.core.errors import TransientError
+from app.core.errors import Deferred
 from app.core.failures import FailureClass
 from app.core.pacing import Pacer
 from workers.slots import DownloadSlots
@@ -33,26 +33,6 @@ T = TypeVar("T")
 Classifier = Callable[[BaseException], FailureClass | None]
 HOLD_S = 30.0  # the longest a job waits for its start holding a download slot
 LEAD_S = 5.0  # a deferred job comes back this much before its start time
-
-
-class Deferred(TransientError):
-    """The source is not to be asked now: try again in `seconds`. Not a failure.
-
-    `failure_class` and `error` say what happened when this download itself was refused.
-    """
-
-    def __init__(
-        self,
-        seconds: float,
-        reason: str,
-        failure_class: FailureClass | None = None,
-        error: str = "",
-    ) -> None:
-        super().__init__(f"{reason}; again in {seconds:.1f} s")
-        self.seconds = seconds
-        self.reason = reason
-        self.failure_class = failure_class
-        self.error = error
 
 
 class SourceGate:
@@ -74,26 +54,40 @@ class SourceGate:
         self.hold_s = hold_s
         self.lead_s = min(LEAD_S, hold_s / 2)
 
-    async def run(self, job: str, download: Callable[[], Awaitable[T]], classify: Classifier) -> T:
-        """Run `download` for `job` when the source may be asked; raise Deferred when not."""
+    async def run(
+        self,
+        job: str,
+        download: Callable[[], Awaitable[T]],
+        classify: Classifier,
+        *,
+        book: bool = True,
+    ) -> T:
+        """Run `download` for `job` when the source may be asked; raise Deferred when not.
+
+        `book=False` for the job's next candidate after one failed: it goes next, without
+        queueing behind every booked job (the pace still holds on the real start times).
+        """
         wait = await self.breaker.peek()
         paused = wait.seconds if wait is not None and wait.state is BreakerState.PAUSED else 0.0
-        delay = await self.pacer.book(job, not_before_s=paused)
-        if delay > self.hold_s:
-            raise Deferred(delay - self.lead_s, f"{self.source}: waiting for its start time")
+        if book:
+            delay = await self.pacer.book(job, not_before_s=paused)
+            if delay > self.hold_s:
+                raise Deferred(delay - self.lead_s, f"{self.source}: waiting for its start time")
+        elif wait is not None:
+            raise Deferred(wait.seconds, f"{self.source} {wait.state}")
         async with self._slot():
             admission = await self.breaker.admit()
             if isinstance(admission, Wait):
                 raise Deferred(admission.seconds, f"{self.source} {admission.state}")
             try:
-                await self._wait_for_start(job, admission)
+                await self._wait_for_start(job, admission, book)
             except BaseException:
                 await self.breaker.release(admission)
                 raise
             return await self._download(admission, download, classify)
 
-    async def _wait_for_start(self, job: str, admission: Admission) -> None:
-        delay = await self.pacer.book(job)  # what is left of its booking (or a new one)
+    async def _wait_for_start(self, job: str, admission: Admission, book: bool) -> None:
+        delay = await self.pacer.book(job) if book else 0.0  # what is left of its booking
         if delay > self.hold_s:
             raise Deferred(delay - self.lead_s, f"{self.source}: waiting for its start time")
         if delay > 0:
@@ -107,7 +101,12 @@ class SourceGate:
             raise Deferred(pause.seconds if pause else 1.0, f"{self.source} tripped meanwhile")
 
     async def _download(
-        self, admission: Admission, download: Callable[[], Awaitable[T]], classify: Classifier
+        self,
+        admission: Admission,
+        download: Callable[[], Awaitable[T]],
+        classify: Classifier,
+        *,
+        speed_up: bool = True,
     ) -> T:
         renewer = asyncio.create_task(self._renew(admission)) if admission.probe else None
         try:
@@ -132,8 +131,16 @@ class SourceGate:
                     await renewer
         if await self.breaker.succeed(admission):
             log.info("source resumed", source=self.source)
-        await self.pacer.speed_up()
+        if speed_up:
+            await self.pacer.speed_up()
         return result
+
+    async def ask(self, call: Callable[[], Awaitable[T]], classify: Classifier) -> T:
+        """A request that is not a download (a search): the breaker only, no pace or slot."""
+        admission = await self.breaker.admit()
+        if isinstance(admission, Wait):
+            raise Deferred(admission.seconds, f"{self.source} {admission.state}")
+        return await self._download(admission, call, classify, speed_up=False)
 
     async def _renew(self, admission: Admission) -> None:
         while True:

@@ -26,7 +26,8 @@ from enum import StrEnum
 
 from redis.asyncio import Redis
 
-BREAKER_PREFIX = "trailarr:breaker:"
+from app.core.keys import BREAKER_PREFIX
+
 PROBE_LEASE_S = 60.0
 
 _NOW = """

@@ -26,7 +26,8 @@ import secrets
 
 from redis.asyncio import Redis
 
-PACE_PREFIX = "trailarr:pace:"
+from app.core.keys import PACE_PREFIX
+
 HOUR_S = 3600.0
 RECOVER_TO = 0.8  # of the pace that tripped, quickly
 FAST_STEP = 0.25  # per success below that
