@@ -214,6 +214,10 @@ async def run_one(rate: float, args: argparse.Namespace, clip: Path) -> Result:
         async with VideoHost(clip, transfer_s=plan.seconds(args.transfer)) as host:
             host.limit(rate=rate, window_s=plan.hour_s)
             plan = Plan(args.scale, host.url_template)
+            pool = await create_pool(RedisSettings.from_dsn(redis_url))
+            for n in range(args.movies):  # the backlog is queued before the clock starts
+                await pool.enqueue_job("download", f"movie{n:05d}", _job_id=f"movie{n:05d}")
+            await pool.aclose()
             workers = [
                 await asyncio.create_subprocess_exec(
                     sys.executable, __file__, "--worker", redis_url, json.dumps(plan.__dict__)
@@ -235,8 +239,6 @@ async def _drain(
     pool = await create_pool(RedisSettings.from_dsn(redis_url))
     try:
         started = time.time()
-        for n in range(args.movies):
-            await pool.enqueue_job("download", f"movie{n:05d}", _job_id=f"movie{n:05d}")
         deadline = started + args.timeout
         while await pool.zcard(DONE_KEY) < args.movies:
             if time.time() > deadline:

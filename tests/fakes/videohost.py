@@ -88,6 +88,7 @@ class VideoHost(LocalServer):
         self.bucket: TokenBucket | None = None
         self.refusal: Refusal = "rate_limited"
         self.starts: list[Start] = []
+        self.cookies: list[str] = []  # the Cookie header of each request that sent one
         self._started = asyncio.Condition()
 
     @property
@@ -149,7 +150,12 @@ class VideoHost(LocalServer):
             self.starts.append(Start(time.time(), key, status))
             self._started.notify_all()
 
+    def _note_cookies(self, request: web.Request) -> None:
+        if "Cookie" in request.headers:
+            self.cookies.append(request.headers["Cookie"])
+
     async def _page(self, request: web.Request) -> web.Response:
+        self._note_cookies(request)
         key = request.query.get("v", "")
         status = self.answers.get(key, 200)
         if status == 200 and self._file(key) is None:
@@ -171,6 +177,7 @@ class VideoHost(LocalServer):
         return self.files.get(key, self.clip)
 
     async def _media(self, request: web.Request) -> web.StreamResponse:
+        self._note_cookies(request)
         key = request.match_info["key"]
         path = self._file(key)
         if path is None:
