@@ -199,3 +199,22 @@ async def test_wrong_tmdb_key_is_skipped_not_retried(
         [run] = await stack.rows("SELECT outcome FROM job_runs")
         assert run["outcome"] == "downloaded"
         assert ("GET", "/3/movie/1009/videos") in stack.tmdb.requests
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.youtube.com/watch?v=abc", True),
+        ("https://youtu.be/abc", True),
+        ("https://m.youtube.com/watch?v=abc", True),
+        ("http://127.0.0.1:8080/watch?v=abc", True),  # url_template's host and port
+        ("http://127.0.0.1:8080/other/path.mp4", True),
+        ("http://127.0.0.1:8081/watch?v=abc", False),  # another port is another host
+        ("https://vimeo.com/12345", False),
+        ("https://notyoutube.com/watch?v=abc", False),
+    ],
+)
+def test_which_downloads_are_youtubes(url: str, expected: bool) -> None:
+    """YouTube's breaker and pace apply to youtube.com, youtu.be and url_template's host only."""
+    settings = YoutubeSettings(url_template="http://127.0.0.1:8080/watch?v={key}")
+    assert youtube.is_youtube(url, settings) is expected
