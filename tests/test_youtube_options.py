@@ -11,7 +11,8 @@ import pytest
 import yt_dlp
 from aiohttp import web
 
-from app.core.config import ConfigError, TrailerSettings, YoutubeSettings, load_settings
+from app.core.config import TrailerSettings, YoutubeSettings, load_settings
+from app.core.errors import ConfigError
 from tests.fakes.videohost import VideoHost
 from tests.fakes.wire import LocalServer
 from workers.download import POT_PROVIDER_IE, fetch, ytdlp_options
