@@ -145,3 +145,16 @@ async def test_a_trip_at_a_reduced_pace_lowers_the_ceiling(clients: list[Redis])
     for _ in range(5):
         recovered = await pacer.speed_up()
     assert recovered == pytest.approx(192 * RECOVER_TO * (1 + SLOW_STEP) ** 2)
+
+
+async def test_a_job_too_late_for_its_time_queues_again(clients: list[Redis]) -> None:
+    """A job that missed its start (others started meanwhile) gets a new place at the end of
+    the line, and its old place stops counting against the hour."""
+    pacer = pacers(clients, interval_s=5.0, limit=1000)[0]
+    assert await pacer.book("late") == 0.0
+    assert await pacer.start("other") == 0.0  # took the moment "late" was booked for
+    for n in range(3):
+        await pacer.book(f"next{n}")  # booked at 5, 10 and 15 s
+    assert 0 < await pacer.start("late") <= 5.0  # the rule holds on the real starts
+    assert 19.9 < await pacer.book("late", afresh=True) <= 20.0
+    assert await pacer.redis.zcard(pacer.plan_key) == 4  # its first booking is gone

@@ -94,7 +94,8 @@ class SourceGate:
             await asyncio.sleep(delay)  # until the start time kept for this job
         while (wait := await self.pacer.start(job)) > 0:  # came late, or others did
             if wait > self.hold_s:
-                raise Deferred(wait - self.lead_s, f"{self.source}: waiting for its start time")
+                delay = await self.pacer.book(job, afresh=True)
+                raise Deferred(max(delay - self.lead_s, 0.0), f"{self.source}: waiting its turn")
             await asyncio.sleep(wait)
         if not await self.breaker.still_admitted(admission):
             pause = await self.breaker.peek()

@@ -58,13 +58,17 @@ local function keep(at)
 end
 """
 
-# KEYS: state, plan, booked. ARGV: job, min interval ms, limit, window ms, not before (ms ahead)
-# -> ms until its start
+# KEYS: state, plan, booked. ARGV: job, min interval ms, limit, window ms, not before (ms ahead),
+# afresh (1: replace its booking) -> ms until its start
 _BOOK = (
     _SETUP
     + """
 local booked = tonumber(redis.call('HGET', KEYS[3], ARGV[1]))
-if booked then return math.max(booked - now, 0) end
+if booked and ARGV[6] == '1' then  -- it came too late for its time: a new place in line
+  redis.call('ZREM', KEYS[2], ARGV[1] .. '@' .. booked)
+elseif booked then
+  return math.max(booked - now, 0)
+end
 local planned = tonumber(redis.call('HGET', KEYS[1], 'planned'))
 local at = earliest(KEYS[2], planned, now + tonumber(ARGV[5]))
 redis.call('ZADD', KEYS[2], at, ARGV[1] .. '@' .. at)
@@ -163,11 +167,12 @@ class Pacer:
     def _rule(self, job: str) -> list[str | int]:
         return [job, _ms(self.min_interval_s), self.limit, _ms(self.window_s)]
 
-    async def book(self, job: str, not_before_s: float = 0.0) -> float:
+    async def book(self, job: str, not_before_s: float = 0.0, *, afresh: bool = False) -> float:
         """Seconds until `job`'s start time, booked now (`not_before_s` from now at the
-        earliest) unless it holds a booking already."""
+        earliest) unless it holds a booking already; `afresh` replaces a booking it came back
+        too late for (others started meanwhile), so late jobs queue instead of all asking."""
         keys = [self.state_key, self.plan_key, self.booked_key]
-        args = [*self._rule(job), _ms(not_before_s)]
+        args = [*self._rule(job), _ms(not_before_s), int(afresh)]
         return int(await self._book(keys=keys, args=args)) / 1000
 
     async def start(self, job: str) -> float:
