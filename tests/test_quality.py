@@ -47,11 +47,11 @@ def by_key(candidates: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 async def test_a_label_that_lies_loses_to_a_tall_enough_file(
     tmp_path: Path, redis_url: str, clip: Path, clips: dict[int, Path]
 ) -> None:
-    """Radarr's 360p file is measured, found under min_height, and the 480p one is placed."""
+    """TMDB's "1080p" video is measured at 360p, under min_height, and the 480p one is placed."""
     async with Stack(tmp_path, redis_url, clip, min_height=480) as stack:
-        movie = stack.add_movie(1, "Tall", 2020, key="label1080", video=clips[360])
-        stack.tmdb.set_videos("movie", movie["tmdbId"], [video("real480", "Official Trailer")])
-        stack.videos.add("real480", clips[480])
+        movie = stack.add_movie(1, "Tall", 2020, key="real480", video=clips[480])
+        stack.tmdb.set_videos("movie", movie["tmdbId"], [video("label1080", "Official Trailer")])
+        stack.videos.add("label1080", clips[360])
         await stack.post("radarr", radarr_download(movie))
         await stack.wait_outcomes(1)
         [run] = await stack.rows("SELECT outcome, trailer_path, candidates FROM job_runs")
@@ -108,10 +108,9 @@ async def test_each_failure_is_classed_with_its_candidate(
     """A removed video (404) is `unavailable` on its candidate, in the API and on the media
     page, and the next candidate is downloaded at once."""
     async with Stack(tmp_path, redis_url, clip) as stack:
-        movie = stack.add_movie(3, "Removed", 2020, key="removed1")
+        movie = stack.add_movie(3, "Removed", 2020, key="second1")
+        stack.tmdb.set_videos("movie", movie["tmdbId"], [video("removed1", "Official Trailer")])
         stack.videos.fail("removed1", 404)
-        stack.tmdb.set_videos("movie", movie["tmdbId"], [video("second1", "Official Trailer")])
-        stack.videos.add("second1", clip)
         await stack.post("radarr", radarr_download(movie))
         await stack.wait_outcomes(1)
         [row] = await stack.rows("SELECT id, state FROM media")

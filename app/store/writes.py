@@ -289,7 +289,7 @@ class Store:
             return await cursor.fetchone() is not None
 
     async def _record_outcome(self, outcome: Outcome, now: float) -> None:
-        candidates = json.dumps([c.model_dump() for c in outcome.candidates])
+        candidates = json.dumps([c.model_dump(exclude_defaults=True) for c in outcome.candidates])
         await self.conn.execute("BEGIN IMMEDIATE")
         try:
             await self.conn.execute(
