@@ -6,11 +6,12 @@ A job that wants to download first books a start time (`book`): the next free ti
 kept under the job's name, so a job deferred until then finds its place when it comes back. A
 backlog of thousands of jobs is thus spread over the hours it needs, each job running about
 twice, instead of all of them waking together and asking again. At the booked time `start`
-checks the rule on the real start times (a job can come back late) and records the start.
+checks the rule on the real start times and records the start; a job back too late for its
+time (others started meanwhile) books afresh at the end of the line.
 
-After a trip (`tripped`) the pace is halved, the downloads are spread evenly at that pace
-(bursts at `min_interval` are what tripped it) and future bookings are void: the jobs book
-again at the new pace when they come back. Successes (`speed_up`) bring the pace back quickly
+Every trip (`tripped`) voids the bookings: the jobs book again when they come back. The first
+trip in a row also halves the pace, and the downloads are then spread evenly at that pace
+(bursts at `min_interval` are what tripped it). Successes (`speed_up`) bring the pace back quickly
 to 80 % of the pace that tripped, then by 1/1024 per success, so it settles just under what the
 source tolerates instead of tripping it again and again. Idle for two windows, the source has
 forgotten us: so does the pace.

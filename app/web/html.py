@@ -150,7 +150,7 @@ def status_page(
     jobs: Sequence[dict[str, Any]],
     events: Sequence[dict[str, Any]],
 ) -> str:
-    """`GET /`: counts, queue, worker, cool-down, what needs attention, latest jobs and events."""
+    """`GET /`: counts, queue, worker, YouTube, what needs attention, latest jobs and events."""
     failing = (
         f"<tr><td>{media_link(m['id'], m['title'])}</td><td>{esc(m['instance'])}</td>"
         f"<td>{esc(m['status'])}</td><td>{esc(m['reason'])}</td>"

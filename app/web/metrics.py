@@ -3,7 +3,7 @@
 Webhooks are counted as they are answered (webhooks/receiver.py). The rest is read at scrape
 time, so nothing on the job path has to report to it: media and trailers from SQLite; jobs,
 download bytes and seconds summed over `job_runs` (they survive restarts, as counters should);
-queue depth, running jobs, the worker heartbeat and the YouTube cool-down from Redis.
+queue depth, running jobs, the worker heartbeat and YouTube's breaker and pace from Redis.
 """
 
 from __future__ import annotations
