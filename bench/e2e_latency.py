@@ -137,8 +137,8 @@ class Bench:
             "arr": [{"name": "radarr", "kind": "radarr", "url": self.radarr.url,
                      "api_key": "arr-key",
                      "path_mappings": [{"from": MOVIES, "to": str(self.movies_root)}]}],
-            "trailers": {"min_duration": 1},
-            "youtube": {"url_template": self.videos.url_template},
+            "trailers": {"min_duration": 1, "min_height": 0},
+            "youtube": {"url_template": self.videos.url_template, "min_interval": "0s"},
         }  # fmt: skip
         settings = Settings(**config)
         self.service = Service(settings, "run")
@@ -244,7 +244,7 @@ async def run(args: argparse.Namespace, redis: str, work: Path) -> int:
 
     checked = []
     for target in targets:
-        has_video, duration = await probe(target) if target.exists() else (False, 0.0)
+        has_video, duration, _ = await probe(target) if target.exists() else (False, 0.0, 0)
         checked.append(has_video and abs(duration - CLIP_SECONDS) < 0.5)
     latencies = [s.trailer for s in samples if s.trailer]
     failed = [s for s in samples if not s.trailer]

@@ -83,12 +83,16 @@ class Stack:
         mode: str = "run",
         tmdb_key: str = "tmdb-key",
         second_radarr: bool = False,
+        youtube: dict[str, Any] | None = None,
         **trailers: Any,
     ) -> None:
         self.tmp = tmp_path
         self.redis_url = redis_url
         self.clip = clip
-        self.trailer_settings: dict[str, Any] = {"min_duration": 1, **trailers}
+        self.trailer_settings: dict[str, Any] = {"min_duration": 1, "min_height": 0, **trailers}
+        # No pacing unless a test asks for it: most tests download several trailers at once.
+        pace = {"min_interval": "0s", "max_per_hour": 100_000}
+        self.youtube_settings: dict[str, Any] = {**pace, **(youtube or {})}
         self.movies_root = tmp_path / "media" / "movies"
         self.tv_root = tmp_path / "media" / "tv"
         self.radarr = FakeArr("radarr", root_folders=[MOVIES + "/"])
@@ -119,7 +123,7 @@ class Stack:
                 "redis": {"url": self.redis_url},
                 "arr": arr,
                 "trailers": self.trailer_settings,
-                "youtube": {"url_template": self.videos.url_template},
+                "youtube": {"url_template": self.videos.url_template, **self.youtube_settings},
                 "tmdb": {"url": self.tmdb.url + "/3", "api_key": self.tmdb_key},
             }
         )

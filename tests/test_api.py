@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from app.core.breaker import Admission, Breaker
 from app.web.api import RECONCILE_TASK
 from tests.fakes.videos import make_clip
 from tests.harness import API_KEY, Stack, radarr_download, sonarr_download, three_outcomes
@@ -93,9 +94,13 @@ async def test_key_is_accepted_three_ways(web_stack: Stack) -> None:
 
 
 async def test_status_counts_per_instance_and_state(stack: Stack) -> None:
-    """After a download, a refusal and a miss, /api/status counts each for its instance."""
+    """After a download, a refusal and a miss, /api/status counts each for its instance, and
+    shows YouTube's breaker after a trip."""
     await three_outcomes(stack)
-    await stack.runtime.queue.redis.set("trailarr:youtube-cooldown", "HTTP 429", ex=600)
+    breaker = Breaker(stack.runtime.queue.redis, "youtube", 600.0, 3600.0)
+    admission = await breaker.admit()
+    assert isinstance(admission, Admission)
+    await breaker.trip(admission, "rate_limited", "HTTP Error 429: Too Many Requests")
     status, body = await call(stack, "GET", "/api/status")
     assert status == 200
     assert body["counts"] == {
@@ -107,8 +112,16 @@ async def test_status_counts_per_instance_and_state(stack: Stack) -> None:
     assert body["totals"]["downloaded"] == 1
     assert body["queue"] == {"depth": 0, "running": 0}
     assert body["worker"]["ok"] is True
-    assert body["youtube_cooldown"]["note"] == "HTTP 429"
-    assert 590 < body["youtube_cooldown"]["remaining_s"] <= 600
+    youtube = body["sources"]["youtube"]
+    assert youtube == {
+        "state": "paused",
+        "until": youtube["until"],
+        "trips": 1,
+        "last_class": "rate_limited",
+        "last_error": "HTTP Error 429: Too Many Requests",
+        "pace_per_hour": 100_000,
+    }
+    assert 590 < youtube["until"] - time.time() <= 600
 
 
 async def test_status_shows_a_running_job_as_downloading(web_stack: Stack) -> None:

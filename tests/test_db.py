@@ -207,7 +207,7 @@ def webhook(app: App, name: str, instance: str | None = None, **media: Any) -> I
     return Incoming(instance or app, parse_webhook(json.dumps(data).encode(), app))
 
 
-def job(instance: str, arr_id: int, kind: MediaKind, event_id: int, **extra: str) -> JobRequest:
+def job(instance: str, arr_id: int, kind: MediaKind, event_id: int, **extra: Any) -> JobRequest:
     """The job recording an event for that media should produce."""
     return JobRequest(f"ensure:{instance}:{arr_id}", JobInput(instance, arr_id, kind, **extra),
                       event_id)  # fmt: skip

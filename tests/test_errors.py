@@ -5,14 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core import errors
-from app.core.errors import (
-    CandidateFailed,
-    DownloadTransient,
-    PermanentError,
-    TrailarrError,
-    TransientError,
-    classify_ytdlp,
-)
+from app.core.errors import PermanentError, TrailarrError, TransientError, download_failure
 
 # Messages as yt-dlp words them (ERROR: lines of yt-dlp 2026.x), and what they must mean.
 THROTTLED, NETWORK, THIS_VIDEO = "throttled", "network", "this video"
@@ -49,14 +42,14 @@ TABLE = [
 
 @pytest.mark.parametrize(("message", "meaning"), TABLE)
 def test_ytdlp_failures_are_classified(message: str, meaning: str) -> None:
-    """Throttling starts the cool-down, network trouble retries the job, anything else moves on
-    to the next candidate; the message is kept word for word."""
-    error = classify_ytdlp(message)
+    """Throttling trips YouTube's breaker, network trouble retries the job, anything else moves
+    on to the next candidate; the message is kept word for word (tests/test_failure_classes.py
+    has the classes in detail)."""
+    error = download_failure(message)
     found = (
-        THROTTLED if isinstance(error, DownloadTransient) and error.throttled
-        else NETWORK if isinstance(error, DownloadTransient)
-        else THIS_VIDEO if isinstance(error, CandidateFailed)
-        else "?"
+        THROTTLED if error.failure_class.trips_breaker
+        else THIS_VIDEO if error.failure_class.rejects_candidate
+        else NETWORK
     )  # fmt: skip
     assert (found, str(error)) == (meaning, message)
 

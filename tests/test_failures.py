@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from app.core.breaker import Breaker, BreakerState
 from app.core.config import YoutubeSettings
-from app.core.keys import COOLDOWN_KEY, FAILURES_PREFIX
+from app.core.keys import FAILURES_PREFIX
 from tests.harness import Stack, radarr_download, sonarr_download, until
 from workers import jobs, youtube
 
@@ -81,29 +82,33 @@ async def test_gives_up_after_max_tries(stack: Stack, monkeypatch: pytest.Monkey
 async def test_youtube_throttling_pauses_youtube_jobs(
     tmp_path: Path, redis_url: str, clip: Path
 ) -> None:
-    """A 429 from YouTube starts the cool-down: queued YouTube jobs wait instead of failing."""
-    async with Stack(tmp_path, redis_url, clip) as stack:
+    """A 429 from YouTube trips the breaker: YouTube jobs wait (deferred, never failed or
+    counted), and once the pause is over a probe goes through and everything downloads."""
+    async with Stack(tmp_path, redis_url, clip, youtube={"cooldown": "3s"}) as stack:
         redis = stack.runtime.queue.redis
+        breaker = Breaker(redis, "youtube", 3.0, 60.0)
         first = stack.add_movie(4, "Throttled", 2020)
         second = stack.add_movie(5, "Waiting", 2020)
         stack.videos.fail("yt00000004", 429)
         await stack.post("radarr", radarr_download(first))
 
-        async def cooling_down() -> bool:
-            return bool(await redis.exists(COOLDOWN_KEY))
+        async def paused() -> bool:
+            return (await breaker.status()).state is BreakerState.PAUSED
 
-        await until(cooling_down)
+        await until(paused)
         await stack.post("radarr", radarr_download(second))
         await until(lambda: _deferred(stack, "ensure:radarr:5"))  # picked up, deferred, not run
         assert stack.videos.downloads["yt00000005"] == 0
         assert stack.runtime.coordinator.outcomes_recorded == 0
-        assert "429" in (await redis.get(COOLDOWN_KEY)).decode()
-        stack.videos.statuses.clear()
-        await redis.delete(COOLDOWN_KEY)
-        await _wake(stack)
+        status = await breaker.status()
+        assert (status.trips, status.last_class) == (1, "rate_limited")
+        assert "429" in (status.last_error or "")
+        stack.videos.statuses.clear()  # YouTube lets us in again; nobody touches Trailarr
         await stack.wait_outcomes(2)
-        runs = await stack.rows("SELECT outcome FROM job_runs")
+        runs = await stack.rows("SELECT outcome, candidates FROM job_runs ORDER BY arr_id")
         assert [r["outcome"] for r in runs] == ["downloaded", "downloaded"]
+        assert not await redis.keys(FAILURES_PREFIX + "*")
+        assert (await breaker.status()).state is BreakerState.OK
 
 
 async def _deferred(stack: Stack, job_id: str) -> bool:
@@ -111,13 +116,6 @@ async def _deferred(stack: Stack, job_id: str) -> bool:
     score = await stack.runtime.queue.redis.zscore(stack.runtime.queue.queue_name, job_id)
     loop_time_ms = (await stack.runtime.queue.redis.time())[0] * 1000
     return score is not None and score > loop_time_ms + 1000
-
-
-async def _wake(stack: Stack) -> None:
-    """Make deferred jobs due now (the cool-down was lifted by hand)."""
-    redis, name = stack.runtime.queue.redis, stack.runtime.queue.queue_name
-    for job_id in await redis.zrange(name, 0, -1):
-        await redis.zadd(name, {job_id: 1})  # arq skips a score of 0
 
 
 def test_search_candidates_from_flat_entries() -> None:
@@ -171,10 +169,10 @@ async def test_search_fallback_finds_a_series_trailer(
         assert stack.videos.downloads["sevReaction"] == 0
 
 
-async def test_throttled_search_starts_the_cooldown(
+async def test_a_bot_check_on_search_trips_the_breaker(
     tmp_path: Path, redis_url: str, clip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A search YouTube answers with a bot check starts the cool-down and defers the job."""
+    """A search YouTube answers with a bot check trips YouTube's breaker and defers the job."""
 
     def bot_check(query: str, count: int, settings: YoutubeSettings) -> list[dict[str, Any]]:
         raise RuntimeError("ERROR: [youtube] Sign in to confirm you're not a bot")
@@ -183,9 +181,10 @@ async def test_throttled_search_starts_the_cooldown(
     async with Stack(tmp_path, redis_url, clip, tmdb_key="") as stack:
         series = stack.add_series(4, "Throttled Show", 2022)
         await stack.post("sonarr", sonarr_download(series))
-        redis = stack.runtime.queue.redis
         await until(lambda: _deferred(stack, "ensure:sonarr:4"))
-        assert "not a bot" in (await redis.get(COOLDOWN_KEY)).decode()
+        status = await Breaker(stack.runtime.queue.redis, "youtube", 60.0, 3600.0).status()
+        assert (status.state, status.last_class) == (BreakerState.PAUSED, "bot_check")
+        assert "not a bot" in (status.last_error or "")
         assert stack.runtime.coordinator.outcomes_recorded == 0
 
 
@@ -200,3 +199,22 @@ async def test_wrong_tmdb_key_is_skipped_not_retried(
         [run] = await stack.rows("SELECT outcome FROM job_runs")
         assert run["outcome"] == "downloaded"
         assert ("GET", "/3/movie/1009/videos") in stack.tmdb.requests
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.youtube.com/watch?v=abc", True),
+        ("https://youtu.be/abc", True),
+        ("https://m.youtube.com/watch?v=abc", True),
+        ("http://127.0.0.1:8080/watch?v=abc", True),  # url_template's host and port
+        ("http://127.0.0.1:8080/other/path.mp4", True),
+        ("http://127.0.0.1:8081/watch?v=abc", False),  # another port is another host
+        ("https://vimeo.com/12345", False),
+        ("https://notyoutube.com/watch?v=abc", False),
+    ],
+)
+def test_which_downloads_are_youtubes(url: str, expected: bool) -> None:
+    """YouTube's breaker and pace apply to youtube.com, youtu.be and url_template's host only."""
+    settings = YoutubeSettings(url_template="http://127.0.0.1:8080/watch?v={key}")
+    assert youtube.is_youtube(url, settings) is expected

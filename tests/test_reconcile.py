@@ -160,7 +160,7 @@ PIN = "https://videos.example/pin"
     ids=["new", "plain", "ours", "users", "pinned", "pin-changed", "pin-done", "pin-file-gone"],
 )  # fmt: skip
 def test_job_request_carries_what_only_the_database_knows(
-    old: Known | None, gone: bool, extra: dict[str, str]
+    old: Known | None, gone: bool, extra: dict[str, Any]
 ) -> None:
     """Jobs get our trailer and a pin as Store gives them; a pin whose file went is fetched anew."""
     job = job_request("radarr", "movie", 4, old, gone, "ensure:radarr:4")

@@ -19,15 +19,15 @@ from app.core.arr import ArrClient
 from app.core.choose import Candidate, ChoicePrefs, Decision, choose_trailer, tmdb_candidates
 from app.core.config import ArrInstance, Settings
 from app.core.errors import (
-    CandidateFailed,
-    CoolingDown,
+    Deferred,
+    DownloadFailed,
     DownloadTransient,
     MediaGone,
     PermanentError,
     TmdbRejected,
-    VerificationFailed,
-    classify_ytdlp,
+    download_failure,
 )
+from app.core.failures import FailureClass
 from app.core.languages import language_code
 from app.core.paths import (
     find_existing_trailer,
@@ -39,12 +39,15 @@ from app.core.paths import (
 )
 from app.core.records import CandidateRecord, JobInput, MediaState, Outcome
 from app.core.tmdb import TmdbClient
-from workers.download import download_trailer
+from workers.attempts import Attempts
+from workers.download import Fetched, failure_class_of, fetch, probe
+from workers.download import settle as settle_fetched
+from workers.gate import SourceGate
 from workers.slots import DownloadSlots
-from workers.youtube import Cooldown, SearchFunction, is_youtube, search_query, youtube_search
+from workers.youtube import SearchFunction, is_youtube, search_query, youtube_search
 
 log = structlog.get_logger("trailarr.worker")
-MAX_ATTEMPTS = 3
+MAX_DOWNLOADS = 3  # files fetched per job run; failed candidates cost little and do not count
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +57,8 @@ class WorkerContext:
     settings: Settings
     session: aiohttp.ClientSession
     slots: DownloadSlots
-    cooldown: Cooldown
+    gate: SourceGate  # YouTube's breaker and pace
+    attempts: Attempts
     search: SearchFunction | None = None  # None: yt-dlp's real search
 
 
@@ -116,6 +120,8 @@ def _keep_existing(job: JobInput, where: Located) -> Outcome | None:
     title = where.title
     ours = _find_ours(job, where)
     if ours is not None and ours.is_file() and not job.pinned_url:
+        if ours == where.target and job.upgrade:
+            return None  # ours is under trailers.min_height: look for a better one
         if ours == where.target:
             return _outcome(job, MediaState.PRESENT, "the trailer Trailarr downloaded is in place",
                             trailer_path=str(ours), ours=True, title=title)  # fmt: skip
@@ -188,28 +194,30 @@ async def _candidates(ctx: WorkerContext, job: JobInput, where: Located) -> Deci
 
 
 async def _search(ctx: WorkerContext, job: JobInput, where: Located) -> list[Candidate]:
-    """The YouTube search fallback; a throttled search starts the cool-down."""
-    await ctx.cooldown.check()
+    """The YouTube search fallback, through YouTube's breaker (a bot check trips it)."""
     query = search_query(where.title, where.year, job.kind)
+
+    async def search() -> list[Candidate]:
+        try:
+            return await youtube_search(query, ctx.settings.youtube, ctx.search)
+        except DownloadFailed:
+            raise
+        except Exception as exc:  # yt-dlp raises its own error types
+            raise download_failure(str(exc)) from None
+
     try:
-        return await youtube_search(query, ctx.settings.youtube, ctx.search)
-    except Exception as exc:  # yt-dlp raises its own error types
-        error = classify_ytdlp(str(exc))
-        if isinstance(error, DownloadTransient):
-            await _throttled(ctx, error)
-            raise error from exc
-        log.info("search failed", query=query, reason=str(exc))
+        return await ctx.gate.ask(search, failure_class_of)
+    except DownloadFailed as exc:
+        log.info("search failed", query=query, reason=str(exc), failure_class=exc.failure_class)
         return []
 
 
-async def _throttled(ctx: WorkerContext, error: DownloadTransient) -> None:
-    """Turn YouTube throttling into the global cool-down (and this job's deferral)."""
-    if error.throttled:
-        await ctx.cooldown.start(str(error))
-        raise CoolingDown(ctx.cooldown.seconds, str(error)) from error
+Tried = dict[str, dict[str, Any]]
 
 
-def _decision_record(decision: Decision, chosen_url: str | None) -> tuple[CandidateRecord, ...]:
+def _decision_record(
+    decision: Decision, chosen_url: str | None, tried: Tried
+) -> tuple[CandidateRecord, ...]:
     return tuple(
         CandidateRecord(
             url=s.candidate.url,
@@ -221,45 +229,147 @@ def _decision_record(decision: Decision, chosen_url: str | None) -> tuple[Candid
             accepted=s.accepted,
             reason=s.reason,
             chosen=s.candidate.url == chosen_url,
+            **tried.get(s.candidate.url, {}),
         )
         for s in decision.ranked
     )
 
 
+@dataclass
+class _Tries:
+    """One job run's downloads: what each candidate gave, and the best file under min_height."""
+
+    tried: Tried
+    downloads: int = 0
+    booked: bool = False
+    ours_height: int = 0
+    best: tuple[str, Fetched] | None = None
+
+    def keep_if_better(self, url: str, fetched: Fetched) -> None:
+        """Keep the taller of the best so far and `fetched`; discard the other."""
+        if self.best is None or fetched.height > self.best[1].height:
+            self.discard()
+            self.best = (url, fetched)
+        else:
+            fetched.path.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """Remove the kept file, if any."""
+        if self.best is not None:
+            self.best[1].path.unlink(missing_ok=True)
+            self.best = None
+
+
+async def _fetch(
+    ctx: WorkerContext, job_id: str, url: str, where: Located, tries: _Tries
+) -> Fetched:
+    """One candidate's download: through YouTube's gate, or just a download slot elsewhere."""
+    settings = ctx.settings
+
+    async def download() -> Fetched:
+        return await fetch(url, where.target.parent, settings.trailers, settings.youtube)
+
+    if is_youtube(url, settings.youtube):
+        first, tries.booked = not tries.booked, True
+        return await ctx.gate.run(job_id, download, failure_class_of, book=first)
+    async with ctx.slots.hold():
+        return await download()
+
+
 async def _download_best(
-    ctx: WorkerContext, job: JobInput, where: Located, decision: Decision
+    ctx: WorkerContext, job: JobInput, job_id: str, where: Located, decision: Decision
 ) -> Outcome:
-    """Try the accepted candidates in order until one downloads and verifies."""
-    title = where.title
+    """Try the accepted candidates in order until one downloads, verifies and is tall enough.
+
+    A candidate-class failure moves on to the next at once (and is remembered, so a job
+    deferred meanwhile does not ask again); a network failure retries the job; the source
+    refusing defers it. When no file reaches `trailers.min_height`, the tallest is kept.
+    """
+    tries = _Tries(await ctx.attempts.load(job_id))
     ours = _find_ours(job, where)
-    failures: list[str] = []
-    for scored in decision.accepted[:MAX_ATTEMPTS]:
-        url = scored.candidate.url
-        if is_youtube(url, ctx.settings.youtube):
-            await ctx.cooldown.check()
-        try:
-            async with ctx.slots.hold():
-                if ours is not None and ours.is_file():  # a pin replaces the trailer we wrote
-                    ours.unlink()
-                placed = await download_trailer(
-                    url, where.target, ctx.settings.trailers, ctx.settings.youtube
-                )
-        except (CandidateFailed, VerificationFailed) as exc:
-            failures.append(f"{url}: {exc}")
-            log.info("candidate failed", url=url, reason=str(exc))
-            continue
-        except DownloadTransient as exc:
-            await _throttled(ctx, exc)
-            raise
-        except FileExistsError:
-            reason = f"a trailer appeared meanwhile at {where.target}"
-            return _outcome(job, MediaState.PRESENT, reason, trailer_path=str(where.target),
-                            ours=False, title=title)  # fmt: skip
-        return _outcome(
-            job, MediaState.DOWNLOADED, scored.reason, trailer_path=str(placed.path), ours=True,
-            size=placed.size, seconds=round(placed.seconds, 3),
-            candidates=_decision_record(decision, url), title=title,
-        )  # fmt: skip
+    if job.upgrade and ours is not None and ours.is_file():
+        tries.ours_height = (await probe(ours))[2]
+    try:
+        for scored in decision.accepted:
+            url = scored.candidate.url
+            if tries.tried.get(url, {}).get("failure_class") or tries.downloads >= MAX_DOWNLOADS:
+                continue
+            try:
+                fetched = await _fetch(ctx, job_id, url, where, tries)
+            except DownloadFailed as exc:
+                if not exc.failure_class.rejects_candidate:  # network (or a host not YouTube's)
+                    raise DownloadTransient(str(exc)) from None
+                await _tried(ctx, job_id, tries, url, exc.failure_class, str(exc))
+                log.info("candidate failed", url=url, failure_class=exc.failure_class,
+                         reason=str(exc))  # fmt: skip
+                continue
+            except Deferred:
+                raise  # YouTube refused, not this candidate: it is tried again after the pause
+            tries.downloads += 1
+            tries.tried[url] = {"height": fetched.height}
+            if fetched.height >= ctx.settings.trailers.min_height:
+                tries.discard()
+                return _placed(ctx, job, where, decision, tries, url, fetched, scored.reason)
+            tries.keep_if_better(url, fetched)
+        if tries.best is not None:
+            url, fetched = tries.best
+            tries.best = None
+            return _placed(ctx, job, where, decision, tries, url, fetched, "", low=True)
+    finally:
+        tries.discard()
+    return _nothing(job, where, decision, tries)
+
+
+async def _tried(
+    ctx: WorkerContext, job_id: str, tries: _Tries, url: str, failure: FailureClass, error: str
+) -> None:
+    tries.tried[url] = {"failure_class": str(failure), "error": error[:500]}
+    await ctx.attempts.save(job_id, tries.tried)
+
+
+def _placed(
+    ctx: WorkerContext,
+    job: JobInput,
+    where: Located,
+    decision: Decision,
+    tries: _Tries,
+    url: str,
+    fetched: Fetched,
+    reason: str,
+    *,
+    low: bool = False,
+) -> Outcome:
+    """Put `fetched` in place (replacing the trailer Trailarr wrote) and say so."""
+    title = where.title
+    minimum = (f"the best trailer found is {fetched.height}p, under trailers.min_height"
+               f" ({ctx.settings.trailers.min_height}p); tried again in 7 days")  # fmt: skip
+    ours = _find_ours(job, where)
+    keep_ours = low and job.upgrade and ours is not None and ours == where.target
+    if keep_ours and ours is not None and ours.is_file() and tries.ours_height >= fetched.height:
+        fetched.path.unlink(missing_ok=True)  # what we have is no worse: keep it
+        return _outcome(job, MediaState.LOW_QUALITY, f"no better trailer yet: {minimum}",
+                        trailer_path=str(ours), ours=True, height=tries.ours_height,
+                        candidates=_decision_record(decision, None, tries.tried),
+                        title=title)  # fmt: skip
+    if ours is not None and ours.is_file():  # a pin or a taller file replaces what we wrote
+        ours.unlink()
+    try:
+        placed = settle_fetched(fetched, where.target)
+    except FileExistsError:
+        fetched.path.unlink(missing_ok=True)
+        return _outcome(job, MediaState.PRESENT, f"a trailer appeared meanwhile at {where.target}",
+                        trailer_path=str(where.target), ours=False, title=title)  # fmt: skip
+    return _outcome(
+        job, MediaState.LOW_QUALITY if low else MediaState.DOWNLOADED, minimum if low else reason,
+        trailer_path=str(placed.path), ours=True, size=placed.size,
+        seconds=round(placed.seconds, 3), height=placed.height,
+        candidates=_decision_record(decision, url, tries.tried), title=title,
+    )  # fmt: skip
+
+
+def _nothing(job: JobInput, where: Located, decision: Decision, tries: _Tries) -> Outcome:
+    failures = [f"{url}: {t['failure_class']}: {t['error']}" for url, t in tries.tried.items()
+                if t.get("failure_class")]  # fmt: skip
     if not decision.ranked:
         reason = "no candidate: no trailer id from the Arr or TMDB"
     elif failures:
@@ -267,16 +377,19 @@ async def _download_best(
     else:
         reason = "no candidate passed: " + "; ".join(s.reason for s in decision.ranked[:5])
     return _outcome(job, MediaState.NO_TRAILER, reason,
-                    candidates=_decision_record(decision, None), title=title)  # fmt: skip
+                    candidates=_decision_record(decision, None, tries.tried),
+                    title=where.title)  # fmt: skip
 
 
-async def ensure_trailer_for(ctx: WorkerContext, job: JobInput) -> Outcome:
-    """Make sure the media has a trailer; return the outcome. Transient errors propagate."""
+async def ensure_trailer_for(ctx: WorkerContext, job: JobInput, job_id: str = "") -> Outcome:
+    """Make sure the media has a trailer; return the outcome. Transient errors (Deferred among
+    them) propagate."""
     instance = ctx.settings.instance(job.instance)
     if instance is None:
         return _outcome(
             job, MediaState.FAILED, f"instance {job.instance!r} is no longer configured"
         )
+    job_id = job_id or f"ensure:{job.instance}:{job.arr_id}"
     try:
         where = await _locate(ArrClient(ctx.session, instance), instance, ctx.settings, job)
         if isinstance(where, Outcome):
@@ -286,7 +399,7 @@ async def ensure_trailer_for(ctx: WorkerContext, job: JobInput) -> Outcome:
         if (existing := _keep_existing(job, where)) is not None:
             return existing
         decision = await _candidates(ctx, job, where)
-        return await _download_best(ctx, job, where, decision)
+        return await _download_best(ctx, job, job_id, where, decision)
     except MediaGone:
         return _outcome(job, MediaState.GONE, f"{job.instance} no longer has this {job.kind}")
     except PermanentError as exc:

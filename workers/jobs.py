@@ -13,14 +13,18 @@ import structlog
 from arq import Retry
 from arq.worker import Worker, func
 
+from app.core.breaker import Breaker
 from app.core.config import Settings
-from app.core.errors import ConfigError, CoolingDown, TransientError
+from app.core.errors import ConfigError, Deferred, TransientError
 from app.core.keys import FAILURES_PREFIX, LATEST_EVENT_PREFIX, OUTCOME_STREAM
+from app.core.pacing import Pacer
 from app.core.queue import ENSURE_FUNCTION, json_dumps, json_loads, redis_settings
 from app.core.records import JobInput, MediaState, Outcome
+from workers.attempts import Attempts
 from workers.ensure import WorkerContext, ensure_trailer_for
+from workers.gate import SourceGate
 from workers.slots import DownloadSlots
-from workers.youtube import Cooldown
+from workers.youtube import SOURCE
 
 log = structlog.get_logger("trailarr.worker")
 
@@ -43,12 +47,12 @@ async def ensure_trailer(ctx: dict[str, Any], **kwargs: Any) -> str:
     job = JobInput.from_kwargs(kwargs)
     bound = log.bind(job_id=job_id, instance=job.instance, media_id=job.arr_id)
     try:
-        outcome = await ensure_trailer_for(ctx["tools"], job)
-    except CoolingDown as exc:
-        # Waiting out YouTube's cool-down is not a failure: it does not use up a try.
-        bound.info("deferred: youtube cool-down", retry_in=round(exc.seconds, 1))
-        jitter = random.uniform(0, min(5.0, exc.seconds * 0.2))  # don't all wake at once
-        raise Retry(defer=exc.seconds + jitter) from exc
+        outcome = await ensure_trailer_for(ctx["tools"], job, job_id)
+    except Deferred as exc:
+        # Waiting for YouTube (its pause, or this job's start time) is not a failure: it does
+        # not use up a try. Each job has its own start time, so only a little jitter is needed.
+        bound.info("deferred", reason=exc.reason, retry_in=round(exc.seconds, 1))
+        raise Retry(defer=exc.seconds + random.uniform(0, min(1.0, exc.seconds * 0.05))) from exc
     except TransientError as exc:
         failures = int(await redis.incr(FAILURES_PREFIX + job_id))
         await redis.expire(FAILURES_PREFIX + job_id, 7 * 86400)
@@ -59,6 +63,7 @@ async def ensure_trailer(ctx: dict[str, Any], **kwargs: Any) -> str:
         outcome = Outcome(instance=job.instance, arr_id=job.arr_id, state=MediaState.FAILED,
                           reason=f"gave up after {failures} tries: {exc}")  # fmt: skip
     await redis.delete(FAILURES_PREFIX + job_id)
+    await ctx["tools"].attempts.forget(job_id)
     outcome = outcome.model_copy(
         update={"job_id": job_id, "covers_event": covers, "started_at": started,
                 "finished_at": time.time()}
@@ -71,9 +76,20 @@ async def ensure_trailer(ctx: dict[str, Any], **kwargs: Any) -> str:
 
 async def _startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
-    slots = DownloadSlots(ctx["redis"], settings.trailers.concurrency)
-    cooldown = Cooldown(ctx["redis"], settings.youtube.cooldown_seconds)
-    ctx["tools"] = WorkerContext(settings, aiohttp.ClientSession(), slots, cooldown)
+    redis = ctx["redis"]
+    slots = DownloadSlots(redis, settings.trailers.concurrency)
+    ctx["tools"] = WorkerContext(
+        settings, aiohttp.ClientSession(), slots, youtube_gate(redis, settings, slots),
+        Attempts(redis),
+    )  # fmt: skip
+
+
+def youtube_gate(redis: Any, settings: Settings, slots: DownloadSlots) -> SourceGate:
+    """YouTube's breaker and pace, as `[youtube]` sets them, around the shared download slots."""
+    youtube = settings.youtube
+    breaker = Breaker(redis, SOURCE, youtube.cooldown_seconds, youtube.max_cooldown_seconds)
+    pacer = Pacer(redis, SOURCE, youtube.min_interval_seconds, youtube.max_per_hour)
+    return SourceGate(SOURCE, breaker, pacer, slots)
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""YouTube: the global cool-down when it throttles us, and the search fallback through yt-dlp."""
+"""YouTube: which URLs are YouTube's, and the search fallback through yt-dlp."""
 
 from __future__ import annotations
 
@@ -7,61 +7,41 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from redis.asyncio import Redis
-
 from app.core.choose import Candidate
 from app.core.config import YoutubeSettings
-from app.core.errors import CoolingDown, YtdlpError
-from app.core.keys import COOLDOWN_KEY
-from workers.download import release
+from app.core.errors import YtdlpError
+from workers.download import common_options, release
 
 SEARCH_RESULTS = 8
+SOURCE = "youtube"
 
 SearchFunction = Callable[[str, int, YoutubeSettings], list[dict[str, Any]]]
 
 
+def _host(url: str) -> tuple[str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    scheme_port = {"http": 80, "https": 443}.get(parts.scheme)
+    return (parts.hostname or "").lower(), port or scheme_port
+
+
 def is_youtube(url: str, settings: YoutubeSettings) -> bool:
-    """Whether downloading `url` talks to YouTube (or to whatever `url_template` points at)."""
-    prefix = settings.url_template.split("{key}", 1)[0]
-    host = (urlsplit(url).hostname or "").lower()
-    return url.startswith(prefix) or host.endswith(("youtube.com", "youtu.be"))
-
-
-class Cooldown:
-    """A Redis key whose time to live is the time left before YouTube may be asked again."""
-
-    def __init__(self, redis: Redis, seconds: float) -> None:
-        self.redis = redis
-        self.seconds = seconds
-
-    async def start(self, reason: str) -> None:
-        """Begin (or extend) the cool-down."""
-        await self.redis.set(COOLDOWN_KEY, reason[:500], px=int(self.seconds * 1000))
-
-    async def check(self) -> None:
-        """Raise CoolingDown while the cool-down lasts."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.pttl(COOLDOWN_KEY)
-            pipe.get(COOLDOWN_KEY)
-            ttl_ms, reason = await pipe.execute()
-        if ttl_ms and ttl_ms > 0:
-            text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
-            raise CoolingDown(ttl_ms / 1000, text)
+    """Whether downloading `url` talks to YouTube: youtube.com, youtu.be, or the host (name and
+    port) of `url_template`, so a local stand-in gets YouTube's treatment."""
+    host, port = _host(url)
+    if host == "youtu.be" or host == "youtube.com" or host.endswith(".youtube.com"):
+        return True
+    return (host, port) == _host(settings.url_template.replace("{key}", "x"))
 
 
 def run_ytdlp_search(query: str, count: int, settings: YoutubeSettings) -> list[dict[str, Any]]:
     """`ytsearchN:` through yt-dlp without downloading; the flat result entries."""
     import yt_dlp  # large; only workers need it
 
-    options: dict[str, Any] = {
-        "quiet": True,
-        "no_warnings": True,
-        "extract_flat": "in_playlist",
-        "skip_download": True,
-        "cachedir": False,
-    }
-    if settings.cookies_file:
-        options["cookiefile"] = settings.cookies_file
+    options = {**common_options(settings), "extract_flat": "in_playlist", "skip_download": True}
     try:
         with yt_dlp.YoutubeDL(options) as ydl:
             info = ydl.extract_info(f"ytsearch{count}:{query}", download=False)

@@ -7,11 +7,12 @@ whole instance list as JSON. The environment wins over the file.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -24,6 +25,7 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
@@ -88,6 +90,7 @@ class TrailerSettings(_Section):
     layout: Literal["suffix", "folder"] = "suffix"
     container: Literal["mkv", "mp4"] = "mkv"
     max_height: int = Field(default=1080, ge=144)
+    min_height: int = Field(default=480, ge=0)
     min_duration: float = Field(default=30, ge=0)
     max_duration: float = Field(default=600, gt=0)
     languages: tuple[str, ...] = ("en",)
@@ -108,23 +111,65 @@ class TmdbSettings(_Section):
     url: str = "https://api.themoviedb.org/3"
 
 
+ExtractorArgs = dict[str, dict[str, tuple[str, ...]]]
+
+
 class YoutubeSettings(_Section):
-    """`[youtube]`: how a video key becomes a URL, and optional cookies for yt-dlp."""
+    """`[youtube]`: how a video key becomes a URL, how hard to push YouTube, what helps against
+    its blocks (PRODUCT.md section 10)."""
 
     url_template: str = "https://www.youtube.com/watch?v={key}"
     cookies_file: str = ""
-    cooldown: str = "30m"
+    proxy: SecretStr = SecretStr("")  # may carry a password
+    pot_provider: str = ""  # base URL of a bgutil PO-token provider
+    extractor_args: Annotated[ExtractorArgs, NoDecode] = Field(default_factory=dict)
+    cooldown: str = "1m"
+    max_cooldown: str = "6h"
+    min_interval: str = "5s"
+    max_per_hour: int = Field(default=250, ge=1)
 
-    @field_validator("cooldown")
+    @field_validator("cooldown", "max_cooldown", "min_interval")
     @classmethod
-    def _cooldown_is_duration(cls, value: str) -> str:
+    def _is_duration(cls, value: str) -> str:
         parse_duration(value)
         return value
 
+    @field_validator("extractor_args", mode="before")
+    @classmethod
+    def _parse_extractor_args(cls, value: Any) -> Any:
+        if isinstance(value, str):  # the command line's syntax, or JSON from the environment
+            return (
+                json.loads(value) if value.lstrip().startswith("{") else parse_extractor_args(value)
+            )
+        if isinstance(value, dict):  # a TOML table: "v1,v2" or ["v1", "v2"] per key
+            return {
+                ie: {k: tuple(v.split(",")) if isinstance(v, str) else v for k, v in args.items()}
+                if isinstance(args, dict) else args
+                for ie, args in value.items()
+            }  # fmt: skip
+        return value
+
+    @field_validator("pot_provider")
+    @classmethod
+    def _pot_provider_is_http(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
     @property
     def cooldown_seconds(self) -> float:
-        """How long YouTube downloads pause after YouTube throttles us."""
+        """The first pause of YouTube downloads after YouTube throttles us."""
         return parse_duration(self.cooldown)
+
+    @property
+    def max_cooldown_seconds(self) -> float:
+        """The longest pause, however many trips in a row."""
+        return parse_duration(self.max_cooldown)
+
+    @property
+    def min_interval_seconds(self) -> float:
+        """The least time between two YouTube download starts, across all workers."""
+        return parse_duration(self.min_interval)
 
     @field_validator("url_template")
     @classmethod
@@ -132,6 +177,22 @@ class YoutubeSettings(_Section):
         if "{key}" not in value:
             raise ValueError("must contain the placeholder {key}")
         return value
+
+
+def parse_extractor_args(text: str) -> ExtractorArgs:
+    """yt-dlp's `--extractor-args` syntax, `IE:KEY=V1,V2;KEY2=V` (several separated by spaces),
+    as the table yt-dlp takes: `{"ie": {"key": ("v1", "v2")}}`."""
+    parsed: ExtractorArgs = {}
+    for part in text.split():
+        ie, sep, args = part.partition(":")
+        if not sep or not ie:
+            raise ValueError(f"{part!r} is not like 'youtube:player_client=web,tv'")
+        for pair in filter(None, args.split(";")):
+            key, eq, values = pair.partition("=")
+            if not eq or not key:
+                raise ValueError(f"{pair!r} in {part!r} is not like 'key=value'")
+            parsed.setdefault(ie.lower(), {})[key.strip()] = tuple(values.split(","))
+    return parsed
 
 
 class ReconcileSettings(_Section):

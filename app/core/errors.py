@@ -1,25 +1,29 @@
-"""Every exception Trailarr raises on purpose, and the rule that sorts yt-dlp's failures.
+"""Every exception Trailarr raises on purpose; what a failed download means is its class
+(app/core/failures.py, the classifier of yt-dlp's messages).
 
 TrailarrError
 ├── ConfigError            the configuration is unusable; the command exits 2
 ├── EmbeddedRedisError     the embedded redis-server did not start; the command exits 2
 ├── PayloadError           a webhook body Trailarr cannot use (also a ValueError); answered 400
 ├── BadRequest             an API parameter or body Trailarr cannot use; answered 400
-├── YtdlpError             yt-dlp failed; only its message is kept, for `classify_ytdlp`
+├── YtdlpError             yt-dlp failed; only its message is kept, for `download_failure`
+├── DownloadFailed         a download failed; its `failure_class` says what that means
 ├── TransientError         retried with backoff; the job runs again later
 │   ├── ArrUnavailable     Arr API down, 5xx, 429, timeout, a body that is not JSON
 │   ├── TmdbUnavailable    TMDB down, 5xx, 429, timeout, a body that is not JSON
-│   ├── DownloadTransient  network trouble or YouTube throttling during a download or search
-│   └── CoolingDown        YouTube's cool-down is on: the job waits, no try is used up
+│   ├── DownloadTransient  network trouble during a download: the job is retried
+│   └── Deferred           YouTube is not to be asked now (a pause, the job's start time):
+│                          the job waits, no try is used up
 └── PermanentError         recorded with a reason a user can read; no retry until the sweep
     ├── MediaGone          the Arr answered 404 for the media
     ├── ArrRejected        the Arr refused our API key (401/403) or the request (400/422)
     ├── TmdbRejected       TMDB refused the API key (401): TMDB is skipped, the job goes on
-    ├── CandidateFailed    this candidate cannot be downloaded; the next one is tried
-    └── VerificationFailed the downloaded file is not a playable trailer; the next one is tried
+    └── VerificationFailed the downloaded file is not a playable trailer (class `invalid`)
 """
 
 from __future__ import annotations
+
+from app.core.failures import FailureClass, classify_failure
 
 
 class TrailarrError(Exception):
@@ -59,19 +63,40 @@ class TmdbUnavailable(TransientError):
 
 
 class DownloadTransient(TransientError):
-    """A download failed in a way that may pass (network, throttling)."""
-
-    def __init__(self, message: str, *, throttled: bool = False) -> None:
-        super().__init__(message)
-        self.throttled = throttled
+    """A download failed in a way that may pass (the network)."""
 
 
-class CoolingDown(TransientError):
-    """YouTube is in its cool-down: the job waits, it has not failed."""
+class Deferred(TransientError):
+    """The source is not to be asked now: try again in `seconds`. Not a failure.
 
-    def __init__(self, seconds: float, reason: str) -> None:
-        super().__init__(f"YouTube cool-down for {seconds:.0f} s more: {reason}")
+    `failure_class` and `error` say what happened when this download itself was refused.
+    """
+
+    def __init__(
+        self,
+        seconds: float,
+        reason: str,
+        failure_class: FailureClass | None = None,
+        error: str = "",
+    ) -> None:
+        super().__init__(f"{reason}; again in {seconds:.1f} s")
         self.seconds = seconds
+        self.reason = reason
+        self.failure_class = failure_class
+        self.error = error
+
+
+class DownloadFailed(TrailarrError):
+    """A download failed; `failure_class` says what that means for the job."""
+
+    def __init__(self, message: str, failure_class: FailureClass) -> None:
+        super().__init__(message)
+        self.failure_class = failure_class
+
+
+def download_failure(message: str) -> DownloadFailed:
+    """A yt-dlp failure as the error it is, its message kept word for word."""
+    return DownloadFailed(message, classify_failure(message))
 
 
 class PermanentError(TrailarrError):
@@ -93,43 +118,5 @@ class TmdbRejected(PermanentError):
     """TMDB refused the configured key (401): TMDB is skipped until the key is fixed."""
 
 
-class CandidateFailed(PermanentError):
-    """This candidate cannot be downloaded (gone, private, unsupported); try the next one."""
-
-
 class VerificationFailed(PermanentError):
     """ffprobe found no video stream or a duration out of bounds."""
-
-
-# Words in yt-dlp's messages (lower case) that say YouTube is throttling us, then those that say
-# the network failed; anything else is a problem of that one video.
-THROTTLE_SIGNS = (
-    "http error 429",
-    "too many requests",
-    "not a bot",
-    "rate-limit",
-    "rate limit",
-    "confirm you're not",
-    "confirm you\u2019re not",
-)
-NETWORK_SIGNS = (
-    "timed out",
-    "connection refused",
-    "connection reset",
-    "temporary failure in name resolution",
-    "network is unreachable",
-    "http error 5",
-    "remote end closed",
-    "incompleteread",
-)
-
-
-def classify_ytdlp(message: str) -> DownloadTransient | CandidateFailed:
-    """What a yt-dlp failure means: throttled (transient, starts the cool-down), a network
-    failure (transient) or a problem of this video (the next candidate is tried)."""
-    text = message.lower()
-    if any(sign in text for sign in THROTTLE_SIGNS):
-        return DownloadTransient(message, throttled=True)
-    if any(sign in text for sign in NETWORK_SIGNS):
-        return DownloadTransient(message)
-    return CandidateFailed(message)

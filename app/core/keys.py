@@ -16,7 +16,9 @@ the worker heartbeat) are arq's names, repeated here so that one file lists all 
 | `trailarr:coordinator-alive` | gone after Redis lost its data | coordinator | coordinator |
 | `trailarr:failures:<job id>` | transient failures of a job so far | workers | workers |
 | `trailarr:download-slots` | sorted set of slot leases | workers | workers |
-| `trailarr:youtube-cooldown` | reason, with the cool-down as its TTL | workers | workers, status |
+| `trailarr:breaker:youtube` | YouTube's breaker (hash) | workers | workers, status |
+| `trailarr:pace:youtube`, `…:starts`, `…:plan`, `…:booked` | YouTube's pace | workers | status |
+| `trailarr:attempts:<job id>` | what a deferred job's candidates gave so far | workers | workers |
 | `trailarr:reconcile:lock` | token of the pass that holds the lock | reconcile | reconcile |
 """
 
@@ -30,7 +32,8 @@ from arq.constants import result_key_prefix as RESULT_PREFIX
 
 __all__ = [
     "ALIVE_KEY",
-    "COOLDOWN_KEY",
+    "ATTEMPTS_PREFIX",
+    "BREAKER_PREFIX",
     "FAILURES_PREFIX",
     "HEALTH_CHECK_SUFFIX",
     "IN_PROGRESS_PREFIX",
@@ -38,6 +41,7 @@ __all__ = [
     "LATEST_EVENT_PREFIX",
     "OUTCOME_GROUP",
     "OUTCOME_STREAM",
+    "PACE_PREFIX",
     "QUEUE",
     "RECONCILE_LOCK_KEY",
     "RESULT_PREFIX",
@@ -50,5 +54,7 @@ OUTCOME_GROUP = "coordinator"
 ALIVE_KEY = "trailarr:coordinator-alive"
 FAILURES_PREFIX = "trailarr:failures:"
 SLOTS_KEY = "trailarr:download-slots"
-COOLDOWN_KEY = "trailarr:youtube-cooldown"
+BREAKER_PREFIX = "trailarr:breaker:"
+PACE_PREFIX = "trailarr:pace:"
+ATTEMPTS_PREFIX = "trailarr:attempts:"
 RECONCILE_LOCK_KEY = "trailarr:reconcile:lock"

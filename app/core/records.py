@@ -28,6 +28,9 @@ class MediaState(StrEnum):
     """A trailer is in place: the user's, or Trailarr's found where it belongs."""
     DOWNLOADED = "downloaded"
     """Trailarr downloaded the trailer and placed it (or moved it along with the media)."""
+    LOW_QUALITY = "low_quality"
+    """Trailarr placed the tallest trailer it found, under `trailers.min_height`; the sweep
+    looks for a better one after 7 days."""
     NO_FILE = "no_file"
     """The Arr has no file for it yet."""
     NO_TRAILER = "no_trailer"
@@ -96,6 +99,8 @@ class JobInput:
     """The trailer Trailarr wrote for it, where it was recorded (empty: none)."""
     pinned_url: str = ""
     """A URL the operator pinned that is still to be downloaded (empty: none)."""
+    upgrade: bool = False
+    """The trailer Trailarr wrote is under `trailers.min_height`: look for a better one."""
 
     def to_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of arq's `ensure_trailer` job (empty extras left out)."""
@@ -105,6 +110,8 @@ class JobInput:
             kwargs["our_trailer"] = self.our_trailer
         if self.pinned_url:
             kwargs["pinned_url"] = self.pinned_url
+        if self.upgrade:
+            kwargs["upgrade"] = True
         return kwargs
 
     @classmethod
@@ -119,6 +126,7 @@ class JobInput:
             kind=kind,
             our_trailer=str(kwargs.get("our_trailer", "")),
             pinned_url=str(kwargs.get("pinned_url", "")),
+            upgrade=bool(kwargs.get("upgrade", False)),
         )
 
 
@@ -138,6 +146,12 @@ class CandidateRecord(_Record):
     accepted: bool
     reason: str
     chosen: bool
+    failure_class: str | None = None
+    """Why downloading it failed (app/core/failures.py), when it did."""
+    error: str = ""
+    """yt-dlp's or the verification's message for that failure."""
+    height: int = 0
+    """Its real height (ffprobe), when it was downloaded."""
 
 
 class Outcome(_Record):
@@ -157,6 +171,8 @@ class Outcome(_Record):
     """Bytes downloaded (`bytes` on the wire before the records were typed)."""
     seconds: float = 0.0
     """How long the download took."""
+    height: int = 0
+    """The placed trailer's real height (ffprobe)."""
     candidates: tuple[CandidateRecord, ...] = ()
     job_id: str = ""
     covers_event: int = 0

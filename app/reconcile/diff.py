@@ -106,4 +106,5 @@ def job_request(
     pinned = ""
     if old is not None and old.pinned_url:
         pinned = pin_to_send(old.pinned_url, old.trailer_url, bool(old.trailer_ours), trailer_gone)
-    return JobRequest(job_id, JobInput(name, arr_id, kind, our_trailer, pinned), 0)
+    upgrade = bool(our_trailer) and old is not None and old.state == MediaState.LOW_QUALITY
+    return JobRequest(job_id, JobInput(name, arr_id, kind, our_trailer, pinned, upgrade), 0)

@@ -30,7 +30,8 @@ ATTENTION_STATES = (MediaState.FAILED, MediaState.NO_TRAILER, MediaState.REFUSED
 
 _MEDIA_COLUMNS = (
     "id, instance, kind, arr_id, title, year, folder, tmdb_id, state, reason, trailer_path,"
-    f" trailer_ours, pinned_url, failures, retry_after, updated_at, {STATUS_SQL} AS status"
+    " trailer_ours, trailer_height, pinned_url, failures, retry_after, updated_at,"
+    f" {STATUS_SQL} AS status"
 )
 
 

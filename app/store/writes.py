@@ -27,6 +27,7 @@ from app.core.records import (
 QUEUEING_ACTIONS = frozenset({Action.ENSURE, Action.RENAME})
 # Days the sweep leaves media alone after its 1st, 2nd, 3rd and later outcome in BACKING_OFF.
 BACKOFF_DAYS = (1, 2, 4, 7)
+LOW_QUALITY_RETRY_DAYS = 7  # a trailer under trailers.min_height is looked for again weekly
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,27 +70,32 @@ def _extras_queries(keys: Sequence[tuple[str, int]]) -> Iterator[tuple[str, str,
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             query = (
-                "SELECT arr_id, trailer_path, trailer_ours, pinned_url, trailer_url FROM media"
-                f" WHERE instance = ? AND arr_id IN ({','.join('?' * len(chunk))})"
+                "SELECT arr_id, trailer_path, trailer_ours, pinned_url, trailer_url, state"
+                f" FROM media WHERE instance = ? AND arr_id IN ({','.join('?' * len(chunk))})"
                 " AND (trailer_ours = 1 OR pinned_url != '')"
             )
             yield instance, query, [instance, *chunk]
 
 
-# (our trailer, pinned URL to send) per (instance, arr id): what a job needs from the database.
-Extras = dict[tuple[str, int], tuple[str, str]]
+# (our trailer, pinned URL to send, upgrade it) per (instance, arr id): what a job needs from
+# the database.
+Extras = dict[tuple[str, int], tuple[str, str, bool]]
 
 
 def _add_extras(extras: Extras, instance: str, rows: Iterable[Any]) -> None:
-    for arr_id, path, ours, pinned, source in rows:
-        extras[(instance, arr_id)] = (path if ours else "", pin_to_send(pinned, source, bool(ours)))
+    for arr_id, path, ours, pinned, source, state in rows:
+        upgrade = bool(ours) and state == MediaState.LOW_QUALITY
+        extras[(instance, arr_id)] = (
+            path if ours else "", pin_to_send(pinned, source, bool(ours)), upgrade,
+        )  # fmt: skip
 
 
 def _job(
     job_id: str, instance: str, arr_id: int, kind: MediaKind, extras: Extras, event_id: int
 ) -> JobRequest:
-    our_trailer, pinned_url = extras.get((instance, arr_id), ("", ""))
-    return JobRequest(job_id, JobInput(instance, arr_id, kind, our_trailer, pinned_url), event_id)
+    our_trailer, pinned_url, upgrade = extras.get((instance, arr_id), ("", "", False))
+    job = JobInput(instance, arr_id, kind, our_trailer, pinned_url, upgrade)
+    return JobRequest(job_id, job, event_id)
 
 
 def _values(columns: int, rows: int) -> str:
@@ -283,7 +289,7 @@ class Store:
             return await cursor.fetchone() is not None
 
     async def _record_outcome(self, outcome: Outcome, now: float) -> None:
-        candidates = json.dumps([c.model_dump() for c in outcome.candidates])
+        candidates = json.dumps([c.model_dump(exclude_defaults=True) for c in outcome.candidates])
         await self.conn.execute("BEGIN IMMEDIATE")
         try:
             await self.conn.execute(
@@ -312,13 +318,15 @@ class Store:
         if state is MediaState.GONE:
             await self.conn.execute("DELETE FROM media WHERE instance = ? AND arr_id = ?", key)
             return
-        if state in HAVE_TRAILER:
+        if state in HAVE_TRAILER or state is MediaState.LOW_QUALITY:
+            low = state is MediaState.LOW_QUALITY
+            retry_after = now + LOW_QUALITY_RETRY_DAYS * 86400 if low else 0
             await self.conn.execute(
                 "UPDATE media SET state = ?, reason = ?, trailer_path = ?, trailer_ours = ?,"
-                " trailer_url = COALESCE(?, trailer_url), failures = 0, retry_after = 0,"
-                " updated_at = ? WHERE instance = ? AND arr_id = ?",
+                " trailer_url = COALESCE(?, trailer_url), trailer_height = ?, failures = 0,"
+                " retry_after = ?, updated_at = ? WHERE instance = ? AND arr_id = ?",
                 (state.value, reason, outcome.trailer_path, int(outcome.ours), outcome.chosen_url,
-                 now, *key),
+                 outcome.height, retry_after, now, *key),
             )  # fmt: skip
         elif state in BACKING_OFF:
             async with self.conn.execute(

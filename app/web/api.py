@@ -76,7 +76,7 @@ async def find_media(request: web.Request) -> dict[str, Any] | None:
 
 
 async def status(request: web.Request) -> web.Response:
-    """`GET /api/status`: counts per instance and status, queue, worker, YouTube cool-down."""
+    """`GET /api/status`: counts per instance and status, queue, worker, sources (YouTube)."""
     return web.json_response(await status_summary(request.app[RUNTIME]))
 
 

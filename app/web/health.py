@@ -22,8 +22,10 @@ import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
 
-from app.core.config import ArrInstance
-from app.core.keys import COOLDOWN_KEY, HEALTH_CHECK_SUFFIX
+from app.core.breaker import Breaker
+from app.core.config import ArrInstance, YoutubeSettings
+from app.core.keys import HEALTH_CHECK_SUFFIX
+from app.core.pacing import Pacer
 from app.core.tasks import Background
 from app.web.state import RUNTIME
 
@@ -135,17 +137,19 @@ async def worker_heartbeat(redis: Redis, queue_name: str) -> dict[str, Any]:
     return {"ok": True, "detail": text[:200]}
 
 
-async def youtube_cooldown(redis: Redis) -> dict[str, Any] | None:
-    """The YouTube cool-down, if one is on: its remaining seconds (None: no end) and its note."""
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.get(COOLDOWN_KEY)
-        pipe.pttl(COOLDOWN_KEY)
-        value, pttl = await pipe.execute()
-    if value is None:
-        return None
-    note = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
-    remaining = round(int(pttl) / 1000, 1) if int(pttl) >= 0 else None
-    return {"remaining_s": remaining, "note": note[:300]}
+async def youtube_status(redis: Redis, youtube: YoutubeSettings) -> dict[str, Any]:
+    """YouTube's breaker and pace as `/api/status` shows them under `sources.youtube`."""
+    breaker = Breaker(redis, "youtube", youtube.cooldown_seconds, youtube.max_cooldown_seconds)
+    pacer = Pacer(redis, "youtube", youtube.min_interval_seconds, youtube.max_per_hour)
+    status = await breaker.status()
+    return {
+        "state": str(status.state),
+        "until": status.until,
+        "trips": status.trips,
+        "last_class": status.last_class,
+        "last_error": status.last_error,
+        "pace_per_hour": round(await pacer.pace_per_hour(), 1),
+    }
 
 
 async def _timed(check: Awaitable[Any]) -> dict[str, Any]:

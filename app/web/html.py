@@ -17,6 +17,7 @@ from app.store.reads import DOWNLOADING, MAIN_STATUSES
 LABELS = {
     MediaState.PRESENT: "present (user's)",
     MediaState.DOWNLOADED: "downloaded by Trailarr",
+    MediaState.LOW_QUALITY: "low quality (retried weekly)",
     MediaState.QUEUED: "queued",
     DOWNLOADING: "downloading",
     MediaState.FAILED: "failed",
@@ -89,7 +90,7 @@ def retry_button(media_id: int, back: str) -> str:
 
 
 def _facts(summary: dict[str, Any]) -> str:
-    queue, worker, cooldown = summary["queue"], summary["worker"], summary["youtube_cooldown"]
+    queue, worker = summary["queue"], summary["worker"]
     if queue is None:
         queue_text = '<span class="bad">Redis unavailable</span>'
     else:
@@ -100,20 +101,30 @@ def _facts(summary: dict[str, Any]) -> str:
         f'<span id="worker" class="{state}">{heartbeat}</span>'
         f' <span class="muted">{esc(worker.get("detail", ""))}</span>'
     )
-    if cooldown is None:
-        cooldown_text = '<span id="cooldown" class="ok">none</span>'
-    else:
-        left = cooldown["remaining_s"]
-        span = "until cleared" if left is None else f"{max(1, round(left / 60))} min left"
-        cooldown_text = (
-            f'<span id="cooldown" class="bad">{esc(span)}</span>'
-            f' <span class="muted">{esc(cooldown["note"])}</span>'
-        )
     return (
         '<div class="facts">'
         f'<div class="fact">Queue: {queue_text}</div>'
         f'<div class="fact">Worker: {worker_text}</div>'
-        f'<div class="fact">YouTube cool-down: {cooldown_text}</div></div>'
+        f'<div class="fact">YouTube: {_youtube_text((summary["sources"] or {}).get("youtube"))}'
+        "</div></div>"
+    )
+
+
+def _youtube_text(youtube: dict[str, Any] | None) -> str:
+    if youtube is None:
+        return '<span id="youtube" class="bad">unknown (Redis unavailable)</span>'
+    pace = f'<span class="muted">pace {youtube["pace_per_hour"]:g}/h</span>'
+    if youtube["state"] == "ok":
+        return f'<span id="youtube" class="ok">ok</span> {pace}'
+    if youtube["state"] == "paused" and youtube["until"]:
+        left = max(1, round((youtube["until"] - time.time()) / 60))
+        span = f"paused, {left} min left"
+    else:
+        span = "probing: one download is testing whether YouTube answers again"
+    note = f"trip {youtube['trips']} in a row, {youtube['last_class']}: {youtube['last_error']}"
+    return (
+        f'<span id="youtube" class="bad">{esc(span)}</span> {pace}'
+        f' <span class="muted">{esc(note)}</span>'
     )
 
 
@@ -139,7 +150,7 @@ def status_page(
     jobs: Sequence[dict[str, Any]],
     events: Sequence[dict[str, Any]],
 ) -> str:
-    """`GET /`: counts, queue, worker, cool-down, what needs attention, latest jobs and events."""
+    """`GET /`: counts, queue, worker, YouTube, what needs attention, latest jobs and events."""
     failing = (
         f"<tr><td>{media_link(m['id'], m['title'])}</td><td>{esc(m['instance'])}</td>"
         f"<td>{esc(m['status'])}</td><td>{esc(m['reason'])}</td>"
@@ -199,6 +210,16 @@ def _why(run: dict[str, Any]) -> str:
     )
 
 
+def _tried(candidate: dict[str, Any]) -> str:
+    """What downloading the candidate gave: its failure class and error, or its real height."""
+    if candidate.get("failure_class"):
+        return (f'<span class="bad failure">{esc(candidate["failure_class"])}</span>'
+                f' <span class="muted">{esc(candidate.get("error", ""))}</span>')  # fmt: skip
+    if candidate.get("height"):
+        return f"{esc(candidate['height'])}p"
+    return ""
+
+
 def _run(run: dict[str, Any]) -> str:
     rows = (
         f'<tr class="{"chosen" if c.get("chosen") else ""}"><td class="n">{n}</td>'
@@ -207,10 +228,11 @@ def _run(run: dict[str, Any]) -> str:
         f'<td class="n">{esc(c.get("score"))}</td>'
         f"<td>{'yes' if c.get('accepted') else 'no'}</td>"
         f"<td>{'chosen' if c.get('chosen') else ''}</td><td>{esc(c.get('reason'))}</td>"
-        f"<td>{_url_cell(c.get('url'))}</td></tr>"
+        f"<td>{_tried(c)}</td><td>{_url_cell(c.get('url'))}</td></tr>"
         for n, c in enumerate(run["candidates"], start=1)
     )
-    headers = ["#", "source", "name", "type", "lang", "score", "accepted", "", "reason", "url"]
+    headers = ["#", "source", "name", "type", "lang", "score", "accepted", "", "reason",
+               "download", "url"]  # fmt: skip
     return (
         f"<h3>{when(run['finished_at'])} — {esc(run['outcome'])}</h3>"
         f"<p>{esc(run['reason'])}</p>{_why(run)}"
@@ -226,6 +248,7 @@ def media_page(detail: dict[str, Any]) -> str:
     facts = [
         ("instance", f"{m['instance']} ({m['kind']} {m['arr_id']})"), ("status", m["status"]),
         ("reason", m["reason"]), ("trailer", f"{m['trailer_path']} {owner}".strip()),
+        ("height", f"{m['trailer_height']}p" if m.get("trailer_height") else ""),
         ("pinned URL", m["pinned_url"]), ("failures", m["failures"]),
         ("retry after", when(m["retry_after"])), ("updated", when(m["updated_at"])),
         ("folder", m["folder"]),

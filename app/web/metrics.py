@@ -3,12 +3,13 @@
 Webhooks are counted as they are answered (webhooks/receiver.py). The rest is read at scrape
 time, so nothing on the job path has to report to it: media and trailers from SQLite; jobs,
 download bytes and seconds summed over `job_runs` (they survive restarts, as counters should);
-queue depth, running jobs, the worker heartbeat and the YouTube cool-down from Redis.
+queue depth, running jobs, the worker heartbeat and YouTube's breaker and pace from Redis.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable, Iterator
 
 from aiohttp import web
@@ -102,12 +103,21 @@ async def read_families(runtime: Runtime) -> list[Metric]:
         "trailarr_worker_up", "1 when a worker heartbeat is fresh.",
         value=1 if summary["worker"]["ok"] else 0,
     ))  # fmt: skip
-    cooldown = summary["youtube_cooldown"]
-    remaining = 0.0 if cooldown is None else float(cooldown["remaining_s"] or 0.0)
+    youtube = (summary["sources"] or {}).get("youtube")
+    until = youtube["until"] if youtube and youtube["state"] == "paused" else None
     families.append(GaugeMetricFamily(
-        "trailarr_youtube_cooldown_seconds", "Seconds left of the YouTube cool-down (0: none).",
-        value=remaining,
+        "trailarr_youtube_cooldown_seconds", "Seconds left of YouTube's pause (0: none).",
+        value=max(0.0, until - time.time()) if until else 0.0,
     ))  # fmt: skip
+    if youtube is not None:
+        families.append(GaugeMetricFamily(
+            "trailarr_youtube_trips", "YouTube breaker trips in a row (0: closed).",
+            value=youtube["trips"],
+        ))  # fmt: skip
+        families.append(GaugeMetricFamily(
+            "trailarr_youtube_pace_per_hour", "YouTube downloads allowed per hour now.",
+            value=youtube["pace_per_hour"],
+        ))  # fmt: skip
     return families
 
 

@@ -13,7 +13,7 @@ HTML = "text/html"
 
 
 async def status_page(request: web.Request) -> web.Response:
-    """The status page: counts, queue, worker, cool-down, failures to retry, latest activity."""
+    """The status page: counts, queue, worker, YouTube, failures to retry, latest activity."""
     runtime = request.app[RUNTIME]
     summary = await status_summary(runtime)
     attention = await reads.needing_attention(runtime.store)
