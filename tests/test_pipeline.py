@@ -6,6 +6,7 @@ import asyncio
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -123,6 +124,48 @@ async def test_download_failing_verification_leaves_nothing(
     [row] = await stack.rows("SELECT state, reason FROM media")
     assert row["state"] == "no_trailer"
     assert reason in row["reason"]
+
+
+def tmdb_only(stack: Stack, arr_id: int, title: str, served: str, gone: list[str]) -> Any:
+    """A movie without Radarr's trailer id whose TMDB trailers rank as listed, biggest first:
+    those in `gone` answer 404, `served` downloads."""
+    movie = stack.add_movie(arr_id, title, 2020, key=served)
+    movie["youTubeTrailerId"] = ""
+    keys = [*gone, served]
+    sizes = [2160, 1440, 1080, 720, 480][: len(keys)]
+    stack.tmdb.set_videos("movie", movie["tmdbId"], [
+        video(key, "Official Trailer", size=size) for key, size in zip(keys, sizes, strict=True)
+    ])  # fmt: skip
+    return movie
+
+
+async def test_next_candidate_is_placed_when_the_best_cannot_be_downloaded(stack: Stack) -> None:
+    """The best-ranked trailer is gone (404), so the one ranked below it is downloaded."""
+    movie = tmdb_only(stack, 6, "Second Best", "tmdbServed6", ["tmdbGone061"])
+    assert (await stack.post("radarr", radarr_download(movie)))[0] == 202
+    await stack.wait_outcomes(1)
+    [row] = await stack.rows("SELECT state, trailer_path FROM media")
+    assert row["state"] == "downloaded" and Path(row["trailer_path"]).is_file()
+    [run] = await stack.rows("SELECT candidates FROM job_runs")
+    accepted = [c for c in json.loads(run["candidates"]) if c["accepted"]]
+    assert [(Path(c["url"]).stem, c["chosen"]) for c in accepted] == [
+        ("tmdbGone061", False),
+        ("tmdbServed6", True),
+    ]
+
+
+async def test_at_most_three_candidates_are_tried(stack: Stack) -> None:
+    """When the three best candidates fail, the fourth is not downloaded: the job ends without
+    a trailer, naming the three failures (the sweep tries again after its backoff)."""
+    gone = ["tmdbGone071", "tmdbGone072", "tmdbGone073"]
+    movie = tmdb_only(stack, 7, "Unlucky Four", "tmdbFourth7", gone)
+    assert (await stack.post("radarr", radarr_download(movie)))[0] == 202
+    await stack.wait_outcomes(1)
+    [row] = await stack.rows("SELECT state, reason FROM media")
+    assert row["state"] == "no_trailer"
+    assert row["reason"].startswith("every chosen candidate failed: ")
+    keys = [*gone, "tmdbFourth7"]
+    assert [key in row["reason"] for key in keys] == [True, True, True, False]
 
 
 async def test_too_short_download_is_refused(tmp_path: Path, redis_url: str, clip: Path) -> None:

@@ -544,6 +544,32 @@ async def test_a_webhook_row_added_during_the_listing_is_not_forgotten(
         assert set(await media(store)) == {("radarr", 77)}
 
 
+async def test_an_outcome_recorded_during_the_pass_is_not_overwritten(
+    tmp_path: Path, store: Store, queue: JobQueue, redis_url: str
+) -> None:
+    """A pass marks an item queued only if it is still in the state the pass read: an outcome
+    the coordinator records while the pass lists the library stays."""
+    radarr, sonarr = GatedArr("radarr"), FakeArr("sonarr")
+    async with radarr, sonarr:
+        add_movie(radarr, 1, "Finished Meanwhile")
+        settings = make_settings(tmp_path, radarr, sonarr, redis_url)
+        radarr.release.set()  # the first pass lists at once: it records the movie
+        await Reconciler(store, queue, settings).run_pass()
+        await set_row(store, "radarr", 1, state="failed", retry_after=0)
+        radarr.release.clear()
+        radarr.listing.clear()
+        running = asyncio.create_task(Reconciler(store, queue, settings).run_pass())
+        await radarr.listing.wait()  # the pass has read the row as failed
+        trailer = tmp_path / "Finished Meanwhile-trailer.mkv"
+        trailer.write_bytes(b"trailer")
+        await set_row(store, "radarr", 1, state="downloaded", trailer_path=str(trailer))
+        radarr.release.set()
+        report = await running
+        assert counts(report)["radarr"] == (1, 0, 0, 0, 1, 0)  # it did queue the job
+        row = (await media(store))[("radarr", 1)]
+        assert (row["state"], row["trailer_path"]) == ("downloaded", str(trailer))
+
+
 # --- the command ------------------------------------------------------------------------------
 
 
