@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from app.core.keys import FAILURES_PREFIX
 from app.core.queue import connect
 from app.core.records import JobInput, Outcome
 from workers import jobs
+from workers.attempts import Attempts
 
 
 def test_retry_delay_doubles_from_five_seconds_up_to_ten_minutes() -> None:
@@ -38,11 +40,12 @@ async def test_transient_failures_defer_the_job_by_the_schedule(
     """Each transient failure re-queues the job to run after the next delay of the schedule,
     counted in Redis, until MAX_TRIES: then the job ends failed and the count is dropped."""
 
-    async def arr_down(ctx: Any, job: JobInput) -> Outcome:
+    async def arr_down(ctx: Any, job: JobInput, job_id: str = "") -> Outcome:
         raise ArrUnavailable("radarr answered HTTP 503 for movie/1")
 
     monkeypatch.setattr(jobs, "ensure_trailer_for", arr_down)
-    ctx: dict[str, Any] = {"redis": redis, "job_id": "ensure:radarr:1", "tools": None}
+    tools = SimpleNamespace(attempts=Attempts(redis))  # all the job asks of its tools here
+    ctx: dict[str, Any] = {"redis": redis, "job_id": "ensure:radarr:1", "tools": tools}
     kwargs = JobInput("radarr", 1, "movie").to_kwargs()
     deferred = []
     for _ in range(jobs.MAX_TRIES - 1):

@@ -154,18 +154,19 @@ async def test_next_candidate_is_placed_when_the_best_cannot_be_downloaded(stack
     ]
 
 
-async def test_at_most_three_candidates_are_tried(stack: Stack) -> None:
-    """When the three best candidates fail, the fourth is not downloaded: the job ends without
-    a trailer, naming the three failures (the sweep tries again after its backoff)."""
+async def test_failed_candidates_move_on_until_one_is_placed(stack: Stack) -> None:
+    """Candidate-class failures (a removed video) cost no download: after three of them the
+    fourth candidate is placed, and each failure is recorded with its class (issue 8)."""
     gone = ["tmdbGone071", "tmdbGone072", "tmdbGone073"]
     movie = tmdb_only(stack, 7, "Unlucky Four", "tmdbFourth7", gone)
     assert (await stack.post("radarr", radarr_download(movie)))[0] == 202
     await stack.wait_outcomes(1)
-    [row] = await stack.rows("SELECT state, reason FROM media")
-    assert row["state"] == "no_trailer"
-    assert row["reason"].startswith("every chosen candidate failed: ")
-    keys = [*gone, "tmdbFourth7"]
-    assert [key in row["reason"] for key in keys] == [True, True, True, False]
+    [row] = await stack.rows("SELECT state, trailer_path FROM media")
+    assert row["state"] == "downloaded" and Path(row["trailer_path"]).is_file()
+    [run] = await stack.rows("SELECT candidates FROM job_runs")
+    tried = {Path(c["url"]).stem: c for c in json.loads(run["candidates"]) if c["accepted"]}
+    assert [bool(tried[key].get("failure_class")) for key in gone] == [True, True, True]
+    assert tried["tmdbFourth7"]["chosen"] and not tried["tmdbFourth7"].get("failure_class")
 
 
 async def test_too_short_download_is_refused(tmp_path: Path, redis_url: str, clip: Path) -> None:
